@@ -1,0 +1,138 @@
+// jararaca-host: run a service in a role, or validate its declaration.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DeclarationError, JararacaError, ResolutionError, RoleUnavailableError } from './errors.ts';
+import { Host, type RoleStarter } from './host.ts';
+import { describeRoutes, startHttpRole } from './http.ts';
+import type { Role } from './plugin.ts';
+
+const USAGE = `Usage: jararaca-host [run] [--config PATH] [--role http|worker|scheduler|all] [--port N]
+       jararaca-host validate [--config PATH]
+       jararaca-host --help
+
+Runs the service declared in service.yaml in one role, or all of them in one process.
+
+Options:
+  --config PATH   the service declaration (default: ./service.yaml, else ./config/service.yaml)
+  --role ROLE     http (REST and WebSocket), worker (message handlers), scheduler (cron
+                  actions), or all (every role in one process; default)
+  --port N        HTTP port, overriding http.port
+  -h, --help      this text
+
+Exit codes: 0 stopped cleanly; 1 failed at run time; 2 bad declaration or usage.`;
+
+const ROLES: Record<string, Role[]> = { http: ['http'], worker: ['worker'], scheduler: ['scheduler'], all: ['http', 'worker', 'scheduler'] };
+
+/** Roles this build can run; later roles register here. */
+export const roleStarters: Partial<Record<Role, (host: Host, options: { port?: number }) => Promise<Awaited<ReturnType<RoleStarter>>>>> = {
+  http: (host, options) => startHttpRole(host, { port: options.port }),
+};
+
+function defaultConfig(cwd: string): string {
+  for (const candidate of ['service.yaml', 'config/service.yaml']) {
+    if (existsSync(path.join(cwd, candidate))) return path.join(cwd, candidate);
+  }
+  return path.join(cwd, 'service.yaml');
+}
+
+class UsageError extends JararacaError {}
+
+export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        role: { type: 'string', short: 'r', default: 'all' },
+        port: { type: 'string', short: 'p' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    io.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0] ?? 'run';
+  if (values.help || command === 'help') {
+    io.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const config = values.config ? path.resolve(values.config) : defaultConfig(process.cwd());
+  try {
+    if (command === 'validate') return await validate(config, io);
+    if (command !== 'run') throw new UsageError('JRR_USAGE', `unknown command '${command}'`);
+    const roles = ROLES[values.role ?? 'all'];
+    if (!roles) throw new UsageError('JRR_USAGE', `unknown role '${values.role}': use http, worker, scheduler or all`);
+    let port: number | undefined;
+    if (values.port !== undefined) {
+      port = Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('JRR_USAGE', `--port must be an integer from 0 to 65535, got '${values.port}'`);
+    }
+    return await run(config, roles, values.role === 'all', port, io);
+  } catch (err) {
+    return report(err, io);
+  }
+}
+
+function report(err: unknown, io: { stderr: NodeJS.WritableStream }): number {
+  if (err instanceof UsageError) {
+    io.stderr.write(`jararaca-host: ${err.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (err instanceof DeclarationError || err instanceof ResolutionError || err instanceof RoleUnavailableError || (err instanceof JararacaError && err.code === 'JRR_DECLARATION_NOT_FOUND')) {
+    io.stderr.write(`jararaca-host: ${err.message}\n`);
+    return 2;
+  }
+  io.stderr.write(`jararaca-host: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 1;
+}
+
+async function validate(config: string, io: { stdout: NodeJS.WritableStream }): Promise<number> {
+  const host = await Host.load({ config, roles: [] });
+  const out: string[] = [`${path.relative(process.cwd(), host.declaration.file) || host.declaration.file}: service '${host.service.name}' is valid`];
+  out.push(`interceptors (outermost first): ${host.plugins.map((p) => p.use).join(' → ') || 'none'}`);
+  out.push(`providers: ${host.providers.map((p) => p.token).join(', ') || 'none'}`);
+  out.push(`controllers: ${host.controllers.map((c) => c.cls.name).join(', ') || 'none'}`);
+  const routes = describeRoutes(host);
+  out.push(`routes (${routes.length}):`, ...routes.map((r) => '  ' + r));
+  const others = host.handlers.all().filter((h) => h.kind !== 'http');
+  if (others.length) out.push(`other handlers (${others.length}):`, ...others.map((h) => `  ${h.kind.padEnd(9)} ${h.name}`));
+  io.stdout.write(out.join('\n') + '\n');
+  return 0;
+}
+
+async function run(config: string, roles: Role[], all: boolean, port: number | undefined, io: { stderr: NodeJS.WritableStream }): Promise<number> {
+  const runnable = roles.filter((r) => roleStarters[r]);
+  const missing = roles.filter((r) => !roleStarters[r]);
+  if (!all && missing.length) {
+    throw new RoleUnavailableError('JRR_ROLE_UNAVAILABLE', `the ${missing.join(', ')} role is not available in this version of jararaca yet; available: ${Object.keys(roleStarters).join(', ')}`);
+  }
+  const host = await Host.load({ config, roles: runnable });
+  if (all && missing.length) host.logger.warn({ missing }, `roles not available in this version, running ${runnable.join(', ')} only`);
+  let stopping = false;
+  const stopped = new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        host.logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      host.logger.info({ signal }, 'stopping');
+      host.stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await host.start(Object.fromEntries(runnable.map((r) => [r, (h: Host) => roleStarters[r]!(h, { port })])));
+  host.logger.info({ roles: runnable, pid: process.pid }, `${host.service.name} started`);
+  const code = await stopped;
+  host.logger.info('stopped');
+  return code;
+}

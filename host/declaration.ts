@@ -1,0 +1,198 @@
+// Loads service.yaml: parse (keeping positions) → ${ENV} interpolation on scalar values →
+// validation against schemas/service.schema.json. Every mistake is collected with its
+// line and column; nothing is thrown until all of them are known.
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type Scalar } from 'yaml';
+import type { ServiceDeclaration } from './declaration.types.ts';
+import { DeclarationError, JararacaError, type DeclarationProblem } from './errors.ts';
+import { compileSchema, formatPath, schemaIssues, type JsonSchema, type PathSegment, type SchemaIssue } from './schema.ts';
+
+export type { ServiceDeclaration } from './declaration.types.ts';
+
+// From host/ (sources) or dist/host/ (built), the schema lives in the package's schemas/.
+const serviceSchemaUrl = new URL(`${import.meta.url.includes('/dist/host/') ? '../../' : '../'}schemas/service.schema.json`, import.meta.url);
+export const serviceSchema: JsonSchema = JSON.parse(readFileSync(serviceSchemaUrl, 'utf8'));
+
+/** A parsed, interpolated declaration that can point back into its file. */
+export class Declaration {
+  readonly file: string;
+  readonly dir: string;
+  readonly service: ServiceDeclaration;
+  readonly problems: DeclarationProblem[] = [];
+  readonly #doc: Document;
+  readonly #lines: LineCounter;
+  readonly #displayFile: string;
+
+  constructor(file: string, doc: Document, lines: LineCounter, service: ServiceDeclaration) {
+    this.file = file;
+    this.dir = path.dirname(file);
+    this.#doc = doc;
+    this.#lines = lines;
+    this.service = service;
+    this.#displayFile = displayPath(file);
+  }
+
+  /** Records a problem at the node of `at` (or its key, for unknown keys). */
+  report(at: readonly PathSegment[], message: string, atKey = false): void {
+    const { line, column } = this.locate(at, atKey);
+    this.problems.push({ file: this.#displayFile, line, column, path: formatPath(at), message });
+  }
+
+  reportIssues(issues: SchemaIssue[]): void {
+    for (const i of issues) this.report(i.path, i.message, i.atKey);
+  }
+
+  /** Line and column of the deepest existing node on `at`. */
+  locate(at: readonly PathSegment[], atKey = false): { line: number; column: number } {
+    let node: unknown = this.#doc.contents;
+    let offset = rangeStart(node) ?? 0;
+    for (let i = 0; i < at.length; i++) {
+      const seg = at[i];
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg)) as Pair<Node, Node> | undefined;
+        if (!pair) break;
+        if (atKey && i === at.length - 1) {
+          offset = rangeStart(pair.key) ?? offset;
+          break;
+        }
+        node = pair.value;
+        offset = rangeStart(node) ?? rangeStart(pair.key) ?? offset;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        node = node.items[seg];
+        offset = rangeStart(node) ?? offset;
+      } else break;
+    }
+    const pos = this.#lines.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  }
+
+  /** Absolute path of a module named in the declaration (relative to this file). */
+  resolveFrom(specifier: string): string {
+    return specifier.startsWith('.') || path.isAbsolute(specifier) ? path.resolve(this.dir, specifier) : specifier;
+  }
+
+  throwIfProblems(): void {
+    if (!this.problems.length) return;
+    throw new DeclarationError([...this.problems].sort((a, b) => a.line - b.line || a.column - b.column));
+  }
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const r = (node as { range?: [number, number, number] } | null)?.range;
+  return r ? r[0] : undefined;
+}
+
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') ? rel : file;
+}
+
+const reference = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{([^}]*)\}?/g;
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Replaces ${VAR} and ${VAR:-default} in one scalar. A scalar that is exactly one reference
+ * takes the type its text has in YAML (so `port: ${PORT:-3000}` is a number); `$${` is a
+ * literal `${`.
+ */
+function interpolate(text: string, env: Env, onMissing: (msg: string) => void): unknown {
+  let whole = true;
+  const out = text.replace(reference, (match, name: string | undefined, fallback: string | undefined, bad: string | undefined, offset: number) => {
+    if (match === '$${') {
+      whole = false;
+      return '${';
+    }
+    if (offset !== 0 || match.length !== text.length) whole = false;
+    if (name === undefined) {
+      onMissing(`'${match}' is not a valid reference: use \${NAME} or \${NAME:-default} (NAME: letters, digits, _)` + (bad === undefined ? '' : ''));
+      return match;
+    }
+    const value = env[name];
+    if (fallback !== undefined) return value === undefined || value === '' ? fallback : value;
+    if (value === undefined) {
+      onMissing(`environment variable ${name} is not set; set it, or give a default with \${${name}:-default}`);
+      return match;
+    }
+    return value;
+  });
+  if (out === text) return text;
+  if (!whole) return out;
+  const typed = parseDocument(out).toJS();
+  return typeof typed === 'number' || typeof typed === 'boolean' || typed === null ? typed : out;
+}
+
+/** Reads, interpolates and validates a declaration. Throws DeclarationError on YAML or schema mistakes. */
+export async function loadDeclaration(file: string, env: Env = process.env): Promise<Declaration> {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (err) {
+    throw new JararacaError('JRR_DECLARATION_NOT_FOUND', `cannot read the service declaration ${displayPath(absolute)}: ${(err as Error).message}. Pass --config PATH, or create ./service.yaml.`, { cause: err });
+  }
+  return parseDeclaration(text, absolute, env);
+}
+
+export function parseDeclaration(text: string, file: string, env: Env = process.env): Declaration {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const display = displayPath(file);
+  const problems: DeclarationProblem[] = [];
+  for (const e of [...doc.errors]) {
+    const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
+    problems.push({ file: display, line: pos.line, column: pos.col, path: '', message: `YAML: ${e.message.split('\n')[0]}` });
+  }
+  if (problems.length) throw new DeclarationError(problems);
+
+  // Interpolate in place on the document's scalars, so positions stay known.
+  visit(doc, {
+    Scalar(key, node: Scalar) {
+      if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('${')) return;
+      node.value = interpolate(node.value, env, (message) => {
+        const pos = lines.linePos(node.range?.[0] ?? 0);
+        problems.push({ file: display, line: pos.line, column: pos.col, path: '', message });
+      });
+    },
+  });
+
+  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  const service = (raw ?? {}) as ServiceDeclaration;
+  const decl = new Declaration(file, doc, lines, service);
+  // Give interpolation problems their JSON path now that the Declaration can compute it.
+  for (const p of problems) decl.problems.push({ ...p, path: pathAt(doc, lines, p.line, p.column) });
+
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    decl.report([], `the declaration must be a mapping with at least 'name:' (got ${raw === null || raw === undefined ? 'an empty file' : Array.isArray(raw) ? 'a list' : typeof raw})`);
+    throw new DeclarationError(decl.problems);
+  }
+  const validate = compileSchema(serviceSchema);
+  if (!validate(service)) decl.reportIssues(schemaIssues(validate.errors, service));
+  return decl;
+}
+
+/** JSON path of the scalar at line:col, for messages about interpolation. */
+function pathAt(doc: Document, lines: LineCounter, line: number, col: number): string {
+  let found: PathSegment[] = [];
+  visit(doc, {
+    Scalar(key, node, ancestors) {
+      if (key === 'key' || !node.range) return;
+      const pos = lines.linePos(node.range[0]);
+      if (pos.line !== line || pos.col !== col) return;
+      const segs: PathSegment[] = [];
+      for (let i = 1; i < ancestors.length; i++) {
+        const a = ancestors[i];
+        const parent = ancestors[i - 1];
+        if (isPair(a) && isScalar(a.key)) segs.push(String(a.key.value));
+        else if (isSeq(parent)) segs.push(parent.items.indexOf(a as never));
+      }
+      const parent = ancestors[ancestors.length - 1];
+      if (isSeq(parent)) segs.push(parent.items.indexOf(node as never));
+      found = segs;
+      return visit.BREAK;
+    },
+  });
+  return formatPath(found);
+}

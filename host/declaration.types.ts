@@ -1,0 +1,108 @@
+// Generated from schemas/service.schema.json by `npm run gen`. Do not edit.
+
+/**
+ * A module path relative to this file (./controllers/tasks.ts) or an installed package name.
+ */
+export type ModulePath = string
+
+/**
+ * A jararaca service: its providers, interceptor plugins in order, controller modules and per-role settings. Values may use ${VAR} or ${VAR:-default} from the environment.
+ */
+export interface ServiceDeclaration {
+/**
+ * Path or URL of this schema, for editors.
+ */
+$schema?: string
+/**
+ * Service name: lower case letters, digits, '.', '_', '-'. Prefixes queue names and log lines.
+ */
+name: string
+/**
+ * Application settings, read with useConfig() or injected as `config`. The `config` plugin validates them against its `schema` option.
+ */
+config?: Record<string, unknown>
+/**
+ * Dependency injection tokens. Each token maps to a value, a class or a factory.
+ */
+providers?: {
+[k: string]: Provider | undefined
+}
+/**
+ * Interceptor plugins, in order: the first listed is the outermost layer around every execution.
+ */
+interceptors?: Interceptor[]
+/**
+ * Modules whose exported decorated classes are the service's controllers, relative to this file.
+ */
+controllers?: ModulePath[]
+http?: Http
+worker?: Worker
+scheduler?: Scheduler
+logging?: Logging
+}
+export interface Provider {
+/**
+ * A literal value (any YAML value).
+ */
+value?: unknown
+/**
+ * A class, constructed with the container's cradle: constructor({ dep1, dep2 }).
+ */
+class?: string
+/**
+ * A function called with the container's cradle; may return a promise only for singletons.
+ */
+factory?: string
+/**
+ * singleton: one per process; scoped: one per execution; transient: one per injection.
+ */
+lifetime?: ("singleton" | "scoped" | "transient")
+/**
+ * Method called on the instance at shutdown (singleton) or at the end of the execution (scoped). Default: dispose() if the instance has one.
+ */
+dispose?: string
+}
+export interface Interceptor {
+/**
+ * A built-in plugin name (config, ...), an installed package, or a path relative to this file.
+ */
+use: string
+/**
+ * The plugin's options, validated against the plugin's own schema.
+ */
+with?: Record<string, unknown>
+}
+export interface Http {
+host?: string
+port?: number
+/**
+ * Largest accepted request body, in bytes (413 above).
+ */
+bodyLimit?: number
+/**
+ * How long in-flight requests may run after SIGTERM before they are cut.
+ */
+shutdownTimeoutMs?: number
+/**
+ * Node's requestTimeout; 0 disables it.
+ */
+requestTimeoutMs?: number
+trustProxy?: boolean
+}
+export interface Worker {
+prefetch?: number
+healthPort?: number
+shutdownTimeoutMs?: number
+}
+export interface Scheduler {
+timezone?: string
+healthPort?: number
+shutdownTimeoutMs?: number
+/**
+ * Where replicas take their per-slot locks: redis://..., postgres://..., or memory:// (one process).
+ */
+lock?: string
+}
+export interface Logging {
+level?: ("fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent")
+}

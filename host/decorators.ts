@@ -1,0 +1,118 @@
+// TC39 standard decorators. Everything they record goes into the class's `context.metadata`
+// under one symbol, as a list of handlers per kind (http, message, scheduled, websocket...),
+// so one class can be a REST controller, a message bus controller and a scheduler at once.
+import type { FastifySchema } from 'fastify';
+
+// Node 20 has no Symbol.metadata; TypeScript's and esbuild's decorator helpers fall back to
+// Symbol.for('Symbol.metadata'), so this must be set before any decorated class is evaluated.
+(Symbol as { metadata?: symbol }).metadata ??= Symbol.for('Symbol.metadata');
+
+const META = Symbol.for('jararaca.controller');
+
+export type MetadataKey = string | symbol;
+
+/** One entry point of a controller: a route, a message handler, a scheduled action... */
+export interface HandlerSpec<K extends string = string, S = unknown> {
+  kind: K;
+  method: string | symbol;
+  spec: S;
+}
+
+export interface ControllerMetadata {
+  /** Class-level declarations by kind: `http` → { prefix }, `message` → {...}. */
+  readonly classes: Map<string, unknown>;
+  readonly handlers: HandlerSpec[];
+  readonly classMetadata: Map<MetadataKey, unknown>;
+  readonly methodMetadata: Map<string | symbol, Map<MetadataKey, unknown>>;
+}
+
+type MetadataBag = Record<PropertyKey, unknown>;
+
+function own(bag: MetadataBag): ControllerMetadata {
+  if (Object.hasOwn(bag, META)) return bag[META] as ControllerMetadata;
+  // A subclass starts from a copy of its parent's declarations.
+  const parent = bag[META] as ControllerMetadata | undefined;
+  const meta: ControllerMetadata = {
+    classes: new Map(parent?.classes),
+    handlers: [...(parent?.handlers ?? [])],
+    classMetadata: new Map(parent?.classMetadata),
+    methodMetadata: new Map([...(parent?.methodMetadata ?? [])].map(([k, v]) => [k, new Map(v)])),
+  };
+  bag[META] = meta;
+  return meta;
+}
+
+/** The declarations a class carries, or undefined for a plain class. */
+export function controllerMetadata(target: unknown): ControllerMetadata | undefined {
+  if (typeof target !== 'function') return undefined;
+  const bag = (target as unknown as Record<symbol, MetadataBag | undefined>)[(Symbol as { metadata?: symbol }).metadata as symbol];
+  return bag ? (bag[META] as ControllerMetadata | undefined) : undefined;
+}
+
+type AnyClass = abstract new (...args: never[]) => unknown;
+type AnyMethod = (this: never, ...args: never[]) => unknown;
+
+/** Building block for class decorators of any kind (public, so plugins can add kinds). */
+export function classDecorator<S>(kind: string, spec: S) {
+  return (_value: AnyClass, context: ClassDecoratorContext): void => {
+    own(context.metadata as MetadataBag).classes.set(kind, spec);
+  };
+}
+
+/** Building block for method decorators of any kind (public, so plugins can add kinds). */
+export function handlerDecorator<S>(kind: string, spec: S) {
+  return (_value: AnyMethod, context: ClassMethodDecoratorContext): void => {
+    if (context.static || context.private) throw new TypeError(`@${kind} handlers must be public instance methods (${String(context.name)})`);
+    own(context.metadata as MetadataBag).handlers.push({ kind, method: context.name, spec });
+  };
+}
+
+/** Attaches metadata readable by interceptors; on a method it wins over the class's value. */
+export function SetMetadata(key: MetadataKey, value: unknown) {
+  return (_value: AnyClass | AnyMethod, context: ClassDecoratorContext | ClassMethodDecoratorContext): void => {
+    const meta = own(context.metadata as MetadataBag);
+    if (context.kind === 'class') {
+      meta.classMetadata.set(key, value);
+    } else {
+      let m = meta.methodMetadata.get(context.name);
+      if (!m) meta.methodMetadata.set(context.name, (m = new Map()));
+      m.set(key, value);
+    }
+  };
+}
+
+// ---- REST ----
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+
+export interface RouteOptions {
+  /** JSON Schemas, compiled once by Fastify: invalid input is a 400 before the handler runs. */
+  schema?: Pick<FastifySchema, 'params' | 'querystring' | 'body' | 'headers' | 'response'> & { summary?: string; description?: string; tags?: string[] };
+  /** Status code of a successful answer (default 200). */
+  status?: number;
+  /** Per-route body limit in bytes, overriding http.bodyLimit. */
+  bodyLimit?: number;
+}
+
+export interface RouteSpec extends RouteOptions {
+  method: HttpMethod;
+  path: string;
+}
+
+export interface RestControllerSpec {
+  prefix: string;
+}
+
+export function RestController(prefix = '') {
+  return classDecorator<RestControllerSpec>('http', { prefix });
+}
+
+function route(method: HttpMethod) {
+  return (path = '', options: RouteOptions = {}) => handlerDecorator<RouteSpec>('http', { method, path, ...options });
+}
+
+export const Get = route('GET');
+export const Post = route('POST');
+export const Put = route('PUT');
+export const Patch = route('PATCH');
+export const Delete = route('DELETE');

@@ -1,0 +1,82 @@
+// Every error the host raises on purpose is a JararacaError with a stable code (JRR_*),
+// so users and tests can match on `code` instead of message text.
+
+export class JararacaError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** One problem in a service declaration, located in its file. */
+export interface DeclarationProblem {
+  file: string;
+  line: number;
+  column: number;
+  /** JSON path in the declaration, e.g. `interceptors[2].with.url` ('' for the root). */
+  path: string;
+  message: string;
+}
+
+export function formatProblem(p: DeclarationProblem): string {
+  const where = `${p.file}:${p.line}:${p.column}`;
+  return p.path ? `${where} ${p.path}: ${p.message}` : `${where} ${p.message}`;
+}
+
+/** A declaration with one or more mistakes; `problems` lists all of them. */
+export class DeclarationError extends JararacaError {
+  readonly problems: DeclarationProblem[];
+  constructor(problems: DeclarationProblem[]) {
+    const n = problems.length;
+    super(
+      'JRR_DECLARATION_INVALID',
+      `${n} problem${n === 1 ? '' : 's'} in the service declaration:\n` +
+        problems.map((p) => '  ' + formatProblem(p)).join('\n'),
+    );
+    this.problems = problems;
+  }
+}
+
+/** A hook was called where it cannot work: outside an execution, or without its plugin. */
+export class HookError extends JararacaError {}
+
+/** Controller or provider wiring that cannot be resolved (unknown token, cycle...). */
+export class ResolutionError extends JararacaError {
+  /** Path of tokens being resolved when it failed, outermost first. */
+  readonly resolutionPath: string[];
+  constructor(message: string, resolutionPath: string[], options?: { cause?: unknown }) {
+    super('JRR_RESOLUTION', message, options);
+    this.resolutionPath = resolutionPath;
+  }
+}
+
+/** A user module (controller, provider, plugin) that could not be loaded. */
+export class ModuleLoadError extends JararacaError {}
+
+/** Throw from a handler to answer with a 4xx/5xx status and a message the client may see. */
+export class HttpError extends JararacaError {
+  readonly statusCode: number;
+  readonly details?: unknown;
+  constructor(statusCode: number, message: string, details?: unknown) {
+    super(`JRR_HTTP_${statusCode}`, message);
+    this.statusCode = statusCode;
+    this.details = details;
+  }
+  static badRequest(message: string, details?: unknown): HttpError {
+    return new HttpError(400, message, details);
+  }
+  static notFound(message = 'Not Found'): HttpError {
+    return new HttpError(404, message);
+  }
+  static conflict(message: string): HttpError {
+    return new HttpError(409, message);
+  }
+  static unavailable(message: string): HttpError {
+    return new HttpError(503, message);
+  }
+}
+
+/** A role or command asked for that this build does not have yet, or that needs a plugin. */
+export class RoleUnavailableError extends JararacaError {}

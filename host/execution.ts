@@ -1,0 +1,146 @@
+// One execution = one HTTP request, WebSocket message, bus message or scheduled run. Every role
+// runs its handlers through `runExecution`: a fresh awilix scope, an AsyncLocalStorage context
+// holding it, then the interceptors in declared order as an onion around the handler.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { AwilixContainer } from 'awilix';
+import type { FastifyBaseLogger } from 'fastify';
+import { JararacaError } from './errors.ts';
+import type { MetadataKey } from './decorators.ts';
+
+export type ExecutionKind = 'http' | 'websocket' | 'message' | 'scheduled' | (string & {});
+
+/** What the execution runs: a controller method and the metadata declared on it. */
+export interface HandlerInfo {
+  /** `TasksController.create` */
+  readonly name: string;
+  readonly kind: ExecutionKind;
+  readonly controller: abstract new (...args: never[]) => unknown;
+  readonly method: string | symbol;
+  /** The decorator's own spec (a route, a message handler's options...). */
+  readonly spec: unknown;
+  /** @SetMetadata values: the method's over the class's. */
+  readonly metadata: ReadonlyMap<MetadataKey, unknown>;
+}
+
+export interface ExecutionInit {
+  kind: ExecutionKind;
+  handler: HandlerInfo;
+  logger: FastifyBaseLogger;
+  id?: string;
+  /** Kind-specific details (the Fastify request and reply, the message, the slot...). */
+  details?: Record<string, unknown>;
+  /** Aborts the execution's signal when this one aborts (a client disconnect, a timeout). */
+  signal?: AbortSignal;
+}
+
+export type Next = () => Promise<unknown>;
+export type Interceptor = (execution: Execution, next: Next) => Promise<unknown>;
+
+export class Execution {
+  readonly id: string;
+  readonly kind: ExecutionKind;
+  readonly handler: HandlerInfo;
+  readonly scope: AwilixContainer;
+  readonly logger: FastifyBaseLogger;
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly startedAt = Date.now();
+  readonly #abort = new AbortController();
+  // Values that hooks hand out for this execution (useSession's transaction...), by hook key.
+  readonly #locals = new Map<symbol, unknown>();
+
+  constructor(init: ExecutionInit, scope: AwilixContainer) {
+    this.id = init.id ?? randomUUID();
+    this.kind = init.kind;
+    this.handler = init.handler;
+    this.scope = scope;
+    this.logger = init.logger;
+    this.details = init.details ?? {};
+    if (init.signal) {
+      if (init.signal.aborted) this.#abort.abort(init.signal.reason);
+      else init.signal.addEventListener('abort', () => this.#abort.abort(init.signal?.reason), { once: true });
+    }
+  }
+
+  /** Fires when the execution should stop early (timeout, shutdown, client gone). */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  abort(reason?: unknown): void {
+    this.#abort.abort(reason);
+  }
+
+  /** @SetMetadata value for this handler (the method's wins over the class's). */
+  getMetadata<T = unknown>(key: MetadataKey): T | undefined {
+    return this.handler.metadata.get(key) as T | undefined;
+  }
+
+  setLocal(key: symbol, value: unknown): void {
+    this.#locals.set(key, value);
+  }
+
+  getLocal<T>(key: symbol): T | undefined {
+    return this.#locals.get(key) as T | undefined;
+  }
+
+  hasLocal(key: symbol): boolean {
+    return this.#locals.has(key);
+  }
+}
+
+// The store is process-wide. Two copies of this module (the host from dist/ and user code
+// importing the sources, or the reverse) would silently split it, and hooks would find no
+// execution: refuse to load a second copy instead.
+const STORE_KEY = Symbol.for('jararaca.executionStore');
+const registry = globalThis as unknown as Record<symbol, { url: string; store: AsyncLocalStorage<Execution> } | undefined>;
+const existing = registry[STORE_KEY];
+if (existing && existing.url !== import.meta.url) {
+  throw new JararacaError(
+    'JRR_DUPLICATE_INSTANCE',
+    `two copies of jararaca are loaded: ${existing.url} and ${import.meta.url}. ` +
+      `Import the framework by its package name ('jararaca') everywhere, so the host and your modules share one copy.`,
+  );
+}
+const store: AsyncLocalStorage<Execution> = existing?.store ?? new AsyncLocalStorage<Execution>();
+registry[STORE_KEY] = { url: import.meta.url, store };
+
+export function currentExecution(): Execution | undefined {
+  return store.getStore();
+}
+
+/** Builds the onion once: interceptors[0] is the outermost layer. */
+export function composeInterceptors(interceptors: readonly Interceptor[]): (execution: Execution, handler: Next) => Promise<unknown> {
+  const n = interceptors.length;
+  return (execution, handler) => {
+    const dispatch = (i: number): Promise<unknown> => {
+      if (i === n) return handler();
+      let called = false;
+      return interceptors[i](execution, () => {
+        if (called) return Promise.reject(new JararacaError('JRR_NEXT_TWICE', `an interceptor called next() twice in ${execution.handler.name}`));
+        called = true;
+        return dispatch(i + 1);
+      });
+    };
+    return dispatch(0);
+  };
+}
+
+/**
+ * Runs `handler` as one execution: new scope, context, interceptor onion. The scope is
+ * disposed (scoped providers' disposers run) whatever the outcome.
+ */
+export async function runExecution<T>(
+  root: AwilixContainer,
+  onion: (execution: Execution, handler: Next) => Promise<unknown>,
+  init: ExecutionInit,
+  handler: (execution: Execution) => Promise<T> | T,
+): Promise<T> {
+  const scope = root.createScope();
+  const execution = new Execution(init, scope);
+  try {
+    return (await store.run(execution, () => onion(execution, async () => handler(execution)))) as T;
+  } finally {
+    await scope.dispose();
+  }
+}

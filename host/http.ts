@@ -1,0 +1,138 @@
+// The HTTP role: Fastify 5 serving the controllers' routes, each request one execution.
+import { STATUS_CODES } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { RouteSpec, RestControllerSpec } from './decorators.ts';
+import { HttpError, JararacaError } from './errors.ts';
+import type { HandlerInfo } from './execution.ts';
+import type { Host, RoleHandle } from './host.ts';
+
+export interface HttpRoleOptions {
+  /** Overrides http.port (0 picks a free port). */
+  port?: number;
+}
+
+export function joinPath(prefix: string, path: string): string {
+  const joined = `/${prefix}/${path}`.replace(/\/+/g, '/');
+  return joined.length > 1 ? joined.replace(/\/$/, '') : joined;
+}
+
+export function routeOf(handler: HandlerInfo): RouteSpec & RestControllerSpec {
+  return handler.spec as RouteSpec & RestControllerSpec;
+}
+
+/** Builds the Fastify app: plugins' extensions, health, routes, errors. Not listening yet. */
+export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
+  // Fastify's own logger type is narrower than pino's; the instance is the host's pino child.
+  const settings = host.service.http ?? {};
+  const app = Fastify({
+    loggerInstance: host.logger.child({ role: 'http' }) as FastifyBaseLogger,
+    bodyLimit: settings.bodyLimit ?? 1048576,
+    trustProxy: settings.trustProxy ?? false,
+    requestTimeout: settings.requestTimeoutMs ?? 0,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation) {
+      return reply.code(400).send({
+        statusCode: 400,
+        code: 'JRR_VALIDATION',
+        error: 'Bad Request',
+        message: error.message,
+        details: error.validation.map((v) => ({ in: error.validationContext, path: v.instancePath, message: v.message, params: v.params })),
+      });
+    }
+    if (error instanceof HttpError) {
+      return reply.code(error.statusCode).send({ statusCode: error.statusCode, code: error.code, error: STATUS_CODES[error.statusCode], message: error.message, details: error.details });
+    }
+    const status = error.statusCode;
+    // Fastify's own client errors (bad JSON, body too large, unsupported media type) and
+    // plugins' JararacaErrors that carry a status (503 for a lost database) are safe to show.
+    if (typeof status === 'number' && status >= 400 && status < 600 && (status < 500 || error instanceof JararacaError)) {
+      if (status >= 500) request.log.warn({ err: error }, 'request failed');
+      return reply.code(status).send({ statusCode: status, code: error.code, error: STATUS_CODES[status], message: error.message });
+    }
+    request.log.error({ err: error }, 'unhandled error in request');
+    return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error', requestId: request.id });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ statusCode: 404, code: 'JRR_ROUTE_NOT_FOUND', error: 'Not Found', message: `Route ${request.method} ${request.url} not found` });
+  });
+
+  app.get('/health/live', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  app.get('/health/ready', { logLevel: 'warn' }, async (_request, reply) => {
+    const health = host.health();
+    return reply.code(health.ready ? 200 : 503).send({ status: health.ready ? 'ready' : 'not ready', ...health });
+  });
+
+  // Plugins' hooks and decorators must reach every route: registered through fastify-plugin
+  // on the root, before the routes.
+  for (const extension of host.httpExtensions()) await app.register(fp(async (instance) => extension(instance)));
+
+  for (const handler of host.handlers.ofKind('http')) {
+    const spec = routeOf(handler);
+    app.route({
+      method: spec.method,
+      url: joinPath(spec.prefix ?? '', spec.path ?? ''),
+      schema: spec.schema,
+      bodyLimit: spec.bodyLimit,
+      handler: (request, reply) => handleRequest(host, handler, spec, request, reply),
+    });
+  }
+  return app as unknown as FastifyInstance;
+}
+
+async function handleRequest(host: Host, handler: HandlerInfo, spec: RouteSpec, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const result = await host.execute({ kind: 'http', handler, logger: request.log, id: request.id, details: { request, reply } }, (execution) => {
+    if (spec.status) reply.code(spec.status);
+    return host.handlers.invoke(execution, handler, request, reply);
+  });
+  if (reply.sent) return reply;
+  if (result === undefined) return reply.code(reply.statusCode === 200 ? 204 : reply.statusCode).send();
+  return result;
+}
+
+/** Starts the HTTP role: listens, and on stop closes within http.shutdownTimeoutMs. */
+export async function startHttpRole(host: Host, options: HttpRoleOptions = {}): Promise<RoleHandle & { app: FastifyInstance; port: number }> {
+  const settings = host.service.http ?? {};
+  const app = await buildHttpServer(host);
+  const address = await app.listen({ host: settings.host ?? '0.0.0.0', port: options.port ?? settings.port ?? 3000 });
+  const port = (app.server.address() as { port: number }).port;
+  return {
+    role: 'http',
+    address,
+    app,
+    port,
+    async stop() {
+      // Fastify stops accepting and waits for in-flight requests; past the deadline the
+      // remaining connections are cut so shutdown is bounded.
+      const timer = setTimeout(() => {
+        host.logger.warn({ timeoutMs: settings.shutdownTimeoutMs }, 'shutdown timeout: closing remaining HTTP connections');
+        app.server.closeAllConnections();
+      }, settings.shutdownTimeoutMs ?? 10000);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+export function describeRoutes(host: Host): string[] {
+  return host.handlers.ofKind('http').map((h) => {
+    const r = routeOf(h);
+    return `${r.method.padEnd(7)} ${joinPath(r.prefix ?? '', r.path ?? '')}  → ${h.name}`;
+  });
+}

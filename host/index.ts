@@ -1,0 +1,18 @@
+// The public API: import { ... } from 'jararaca'.
+export { RestController, Get, Post, Put, Patch, Delete, SetMetadata, classDecorator, handlerDecorator, controllerMetadata } from './decorators.ts';
+export type { RouteOptions, RouteSpec, HttpMethod, MetadataKey, HandlerSpec, ControllerMetadata } from './decorators.ts';
+export { definePlugin, isPluginDefinition } from './plugin.ts';
+export type { PluginDefinition, PluginInstance, PluginContext, PluginCheckContext, HandlerRegistry, HealthReport, Role } from './plugin.ts';
+export { defineHook, useExecution, useContainer, useConfig } from './hooks.ts';
+export type { Hook, HookSpec } from './hooks.ts';
+export { Execution, currentExecution } from './execution.ts';
+export type { ExecutionInit, ExecutionKind, HandlerInfo, Interceptor, Next } from './execution.ts';
+export { JararacaError, HttpError, HookError, DeclarationError, ResolutionError, ModuleLoadError, RoleUnavailableError, formatProblem } from './errors.ts';
+export type { DeclarationProblem } from './errors.ts';
+export { Host } from './host.ts';
+export type { HostOptions, RoleHandle } from './host.ts';
+export { loadDeclaration, parseDeclaration } from './declaration.ts';
+export type { ServiceDeclaration } from './declaration.types.ts';
+export { redactUrl, createLogger } from './logger.ts';
+export { startHttpRole, buildHttpServer } from './http.ts';
+export { main } from './cli.ts';

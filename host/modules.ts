@@ -1,0 +1,44 @@
+// Loads modules named in a declaration: relative paths (to the declaration's file) or installed
+// packages, .ts or .js alike. The host registers tsx when it runs from dist/, so a user's
+// TypeScript needs no build step; it shares module instances with the host.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ModuleLoadError } from './errors.ts';
+
+export async function importModule(specifier: string, fromFile: string): Promise<Record<string, unknown>> {
+  let url: string;
+  if (specifier.startsWith('.') || path.isAbsolute(specifier)) {
+    url = pathToFileURL(path.resolve(path.dirname(fromFile), specifier)).href;
+  } else {
+    try {
+      url = pathToFileURL(createRequire(fromFile).resolve(specifier)).href;
+    } catch {
+      url = specifier; // let the host's own resolution try (a package installed beside the host)
+    }
+  }
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'JRR_DUPLICATE_INSTANCE') throw err;
+    const reason = e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND' ? `cannot find module '${specifier}'` : `cannot load '${specifier}': ${e.message.split('\n')[0]}`;
+    throw new ModuleLoadError('JRR_MODULE_LOAD', reason, { cause: err });
+  }
+}
+
+/** `./module.ts#Export` → the module and export names. */
+export function splitReference(reference: string): { module: string; exportName: string } {
+  const i = reference.lastIndexOf('#');
+  return { module: reference.slice(0, i), exportName: reference.slice(i + 1) };
+}
+
+export async function importExport(reference: string, fromFile: string): Promise<unknown> {
+  const { module, exportName } = splitReference(reference);
+  const mod = await importModule(module, fromFile);
+  if (!(exportName in mod)) {
+    const names = Object.keys(mod).filter((k) => k !== 'default');
+    throw new ModuleLoadError('JRR_EXPORT_MISSING', `'${module}' has no export '${exportName}'` + (names.length ? ` (it exports: ${names.join(', ')})` : ''));
+  }
+  return mod[exportName];
+}

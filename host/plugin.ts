@@ -1,0 +1,110 @@
+// The public plugin API. Built-in plugins (plugins/*) use nothing else, so a third-party plugin
+// named in service.yaml can do everything they do.
+import type { AwilixContainer, Resolver } from 'awilix';
+import type { FastifyInstance } from 'fastify';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import type { Logger } from 'pino';
+import type { ServiceDeclaration } from './declaration.types.ts';
+import type { Execution, ExecutionInit, HandlerInfo, Next } from './execution.ts';
+import type { PathSegment } from './schema.ts';
+
+export type Role = 'http' | 'worker' | 'scheduler';
+
+/** Every controller entry point of the service, by kind (http, message, scheduled, websocket...). */
+export interface HandlerRegistry {
+  all(): readonly HandlerInfo[];
+  ofKind(kind: string): readonly HandlerInfo[];
+  /** Resolves the controller instance for a handler in an execution's scope. */
+  instance(execution: Execution, handler: HandlerInfo): Record<string | symbol, unknown>;
+  /** Calls the handler's method with `args` on its controller instance for this execution. */
+  invoke(execution: Execution, handler: HandlerInfo, ...args: unknown[]): Promise<unknown>;
+}
+
+/** Given to `check`: runs at load time (also by `jararaca-host validate`), before anything starts. */
+export interface PluginCheckContext<Options> {
+  readonly options: Options;
+  readonly service: ServiceDeclaration;
+  /** Where the plugin is declared: ['interceptors', i]. */
+  readonly at: readonly PathSegment[];
+  /** Records a mistake at a path of the declaration (absolute, e.g. ['config', 'port']); reported with line and column. */
+  report(path: readonly PathSegment[], message: string): void;
+  /** Resolves a path written in the declaration, relative to the declaration's file. */
+  resolvePath(specifier: string): string;
+}
+
+export interface PluginContext<Options> {
+  /** As written after `use:`. */
+  readonly name: string;
+  readonly options: Options;
+  readonly service: ServiceDeclaration;
+  /** The roles this process runs. */
+  readonly roles: ReadonlySet<Role>;
+  readonly logger: Logger;
+  /** The root container: register singletons here. */
+  readonly container: AwilixContainer;
+  readonly handlers: HandlerRegistry;
+  resolvePath(specifier: string): string;
+  /** Runs `fn` as one execution through the interceptor onion (what roles use for each request/message/fire). */
+  execute<T>(init: ExecutionInit, fn: (execution: Execution) => Promise<T> | T): Promise<T>;
+  /** A capability another plugin `provides` (looked up when called, so call it from start() or later). */
+  capability<T>(name: string): T | undefined;
+  /** Names of the plugins declared in this service, in order. */
+  readonly plugins: readonly string[];
+}
+
+export interface HealthReport {
+  ready: boolean;
+  /** Shown by /health/ready when not ready, e.g. 'database unreachable at db:5432'. */
+  detail?: string;
+}
+
+/** What a plugin contributes, returned by its setup(). Every member is optional. */
+export interface PluginInstance {
+  /** Wraps every execution. Call `next()` once to run the inner layers; what it resolves to or throws is the outcome. */
+  intercept?(execution: Execution, next: Next): Promise<unknown>;
+  /** Process start, in declared order, after every plugin's setup; before the roles accept work. */
+  start?(): Promise<void> | void;
+  /** Process stop, in reverse order, after the roles stopped taking work. Always called if start() was. */
+  stop?(): Promise<void> | void;
+  /** Readiness, polled by /health/ready. */
+  health?(): HealthReport;
+  /** Root container registrations (singletons the plugin owns). */
+  register?: Record<string, Resolver<unknown>>;
+  /** HTTP role: called with the root Fastify instance before routes are added (hooks, decorators, @fastify/* plugins). */
+  http?(app: FastifyInstance): Promise<void> | void;
+  /** Named capabilities for roles and other plugins: a message transport, a scheduler lock... */
+  provides?: Record<string, unknown>;
+  /** Lines printed by `jararaca-host validate`. */
+  describe?(): string[];
+}
+
+export interface PluginDefinition<Options = Record<string, unknown>> {
+  readonly name: string;
+  /** JSON Schema (draft 2020-12) of the plugin's options, validated by the host with line and column. */
+  readonly options?: JSONSchema;
+  /** Extra checks at load time (cross-field rules, files that must exist...). */
+  check?(ctx: PluginCheckContext<Options>): void | Promise<void>;
+  /** Runs once per process. Open pools and connections lazily or in start(), not here, when they may fail. */
+  setup(ctx: PluginContext<Options>): PluginInstance | Promise<PluginInstance>;
+}
+
+export const PLUGIN = Symbol.for('jararaca.plugin');
+
+/**
+ * Declares a plugin. With an `options` schema written `as const`, the options' type follows from
+ * it: `definePlugin({ name: 'x', options: { type: 'object', properties: { url: { type: 'string' } } } as const, setup(ctx) { ctx.options.url } })`.
+ */
+export function definePlugin<const S extends JSONSchema, Options = FromSchema<S>>(
+  def: { name: string; options: S } & Omit<PluginDefinition<Options>, 'name' | 'options'>,
+): PluginDefinition<Options>;
+export function definePlugin<Options = Record<string, never>>(def: Omit<PluginDefinition<Options>, 'options'>): PluginDefinition<Options>;
+export function definePlugin(def: PluginDefinition<unknown>): PluginDefinition<unknown> {
+  if (!def || typeof def.name !== 'string' || typeof def.setup !== 'function') {
+    throw new TypeError('definePlugin() needs { name: string, setup(ctx) { ... } }');
+  }
+  return Object.assign(def, { [PLUGIN]: true });
+}
+
+export function isPluginDefinition(value: unknown): value is PluginDefinition<unknown> {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PLUGIN] === true;
+}

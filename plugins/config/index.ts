@@ -1,0 +1,53 @@
+// Built-in `config` plugin: validates the declaration's `config` section against a JSON Schema
+// (inline, or a file next to service.yaml) and offers it as useConfig() and the `config` token.
+import { readFileSync } from 'node:fs';
+import { asValue } from 'awilix';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { definePlugin } from 'jararaca';
+
+const optionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    schema: {
+      description: 'JSON Schema of the config section: a mapping, or the path of a .json file relative to service.yaml.',
+      anyOf: [{ type: 'object' }, { type: 'string' }],
+    },
+  },
+} as const;
+
+// Environment values arrive as text: coerce them to the schema's types ("8080" → 8080).
+const ajv = new Ajv2020({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
+
+function loadSchema(schema: unknown, resolvePath: (p: string) => string): Record<string, unknown> {
+  if (typeof schema === 'string') return JSON.parse(readFileSync(resolvePath(schema), 'utf8')) as Record<string, unknown>;
+  return (schema as Record<string, unknown> | undefined) ?? { type: 'object' };
+}
+
+export default definePlugin({
+  name: 'config',
+  options: optionsSchema,
+  check(ctx) {
+    let schema: Record<string, unknown>;
+    try {
+      schema = loadSchema(ctx.options.schema, ctx.resolvePath);
+    } catch (err) {
+      ctx.report([...ctx.at, 'with', 'schema'], `cannot read the config schema: ${(err as Error).message}`);
+      return;
+    }
+    const config = ctx.service.config ?? {};
+    const validate = ajv.compile(schema);
+    if (validate(config)) return;
+    for (const e of validate.errors ?? []) {
+      const segments = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+      const extra = e.keyword === 'additionalProperties' ? [String((e.params as { additionalProperty: string }).additionalProperty)] : [];
+      const message = e.keyword === 'required' ? `missing required key '${(e.params as { missingProperty: string }).missingProperty}'` : e.keyword === 'additionalProperties' ? 'unknown key' : (e.message ?? 'is invalid');
+      ctx.report(['config', ...segments, ...extra], message);
+    }
+  },
+  setup(ctx) {
+    // check() already validated and coerced service.config in place.
+    const config = Object.freeze({ ...(ctx.service.config ?? {}) });
+    return { register: { config: asValue(config) } };
+  },
+});
