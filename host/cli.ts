@@ -18,16 +18,44 @@ Options:
   --role ROLE     http (REST and WebSocket), worker (message handlers), scheduler (cron
                   actions), or all (every role in one process; default)
   --port N        HTTP port, overriding http.port
+  --health-port N health port of a worker or scheduler process (no http role)
+  --handlers a,b  worker: only these message handlers
+  --actions a,b   scheduler: only these scheduled actions
   -h, --help      this text
+
+Other commands: see \`jararaca-host COMMAND --help\` (migrate, dlq when their plugins are built).
 
 Exit codes: 0 stopped cleanly; 1 failed at run time; 2 bad declaration or usage.`;
 
 const ROLES: Record<string, Role[]> = { http: ['http'], worker: ['worker'], scheduler: ['scheduler'], all: ['http', 'worker', 'scheduler'] };
 
-/** Roles this build can run; later roles register here. */
-export const roleStarters: Partial<Record<Role, (host: Host, options: { port?: number }) => Promise<Awaited<ReturnType<RoleStarter>>>>> = {
+/** What the command line passes to a role. */
+export interface RoleOptions {
+  /** --port: the HTTP port. */
+  port?: number;
+  /** --health-port: the worker's or scheduler's health port when no http role runs. */
+  healthPort?: number;
+  /** --handlers a,b: only these message handlers (worker). */
+  handlers?: string[];
+  /** --actions a,b: only these scheduled actions (scheduler). */
+  actions?: string[];
+}
+
+/** Roles this build can run; each role's module adds itself here (one line each). */
+export const roleStarters: Partial<Record<Role, (host: Host, options: RoleOptions) => Promise<Awaited<ReturnType<RoleStarter>>>>> = {
   http: (host, options) => startHttpRole(host, { port: options.port }),
 };
+
+/** Sub-commands besides run/validate (migrate, dlq...): name → handler(argv after the name). Exit code returned. */
+export const commands: Record<string, { summary: string; run(argv: string[], io: CliIO): Promise<number> }> = {};
+
+/** Extra sections printed by `validate` (message handlers, scheduled actions with next fires...). */
+export const validateSections: Array<(host: Host) => string[]> = [];
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
 
 function defaultConfig(cwd: string): string {
   for (const candidate of ['service.yaml', 'config/service.yaml']) {
@@ -38,7 +66,15 @@ function defaultConfig(cwd: string): string {
 
 class UsageError extends JararacaError {}
 
-export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<number> {
+export async function main(argv: string[], io: CliIO = process): Promise<number> {
+  const sub = argv[0] && commands[argv[0]];
+  if (sub) {
+    try {
+      return await sub.run(argv.slice(1), io);
+    } catch (err) {
+      return report(err, io);
+    }
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -48,6 +84,9 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
         config: { type: 'string', short: 'c' },
         role: { type: 'string', short: 'r', default: 'all' },
         port: { type: 'string', short: 'p' },
+        'health-port': { type: 'string' },
+        handlers: { type: 'string' },
+        actions: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -72,13 +111,15 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
       port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('JRR_USAGE', `--port must be an integer from 0 to 65535, got '${values.port}'`);
     }
-    return await run(config, roles, values.role === 'all', port, io);
+    const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
+    const healthPort = values['health-port'] === undefined ? undefined : Number(values['health-port']);
+    return await run(config, roles, values.role === 'all', { port, healthPort, handlers: list(values.handlers), actions: list(values.actions) }, io);
   } catch (err) {
     return report(err, io);
   }
 }
 
-function report(err: unknown, io: { stderr: NodeJS.WritableStream }): number {
+export function report(err: unknown, io: Pick<CliIO, 'stderr'>): number {
   if (err instanceof UsageError) {
     io.stderr.write(`jararaca-host: ${err.message}\n\n${USAGE}\n`);
     return 2;
@@ -91,7 +132,7 @@ function report(err: unknown, io: { stderr: NodeJS.WritableStream }): number {
   return 1;
 }
 
-async function validate(config: string, io: { stdout: NodeJS.WritableStream }): Promise<number> {
+async function validate(config: string, io: CliIO): Promise<number> {
   const host = await Host.load({ config, roles: [] });
   const out: string[] = [`${path.relative(process.cwd(), host.declaration.file) || host.declaration.file}: service '${host.service.name}' is valid`];
   out.push(`interceptors (outermost first): ${host.plugins.map((p) => p.use).join(' → ') || 'none'}`);
@@ -99,13 +140,12 @@ async function validate(config: string, io: { stdout: NodeJS.WritableStream }): 
   out.push(`controllers: ${host.controllers.map((c) => c.cls.name).join(', ') || 'none'}`);
   const routes = describeRoutes(host);
   out.push(`routes (${routes.length}):`, ...routes.map((r) => '  ' + r));
-  const others = host.handlers.all().filter((h) => h.kind !== 'http');
-  if (others.length) out.push(`other handlers (${others.length}):`, ...others.map((h) => `  ${h.kind.padEnd(9)} ${h.name}`));
+  for (const section of validateSections) out.push(...section(host));
   io.stdout.write(out.join('\n') + '\n');
   return 0;
 }
 
-async function run(config: string, roles: Role[], all: boolean, port: number | undefined, io: { stderr: NodeJS.WritableStream }): Promise<number> {
+async function run(config: string, roles: Role[], all: boolean, options: RoleOptions, _io: CliIO): Promise<number> {
   const runnable = roles.filter((r) => roleStarters[r]);
   const missing = roles.filter((r) => !roleStarters[r]);
   if (!all && missing.length) {
@@ -130,7 +170,7 @@ async function run(config: string, roles: Role[], all: boolean, port: number | u
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
-  await host.start(Object.fromEntries(runnable.map((r) => [r, (h: Host) => roleStarters[r]!(h, { port })])));
+  await host.start(Object.fromEntries(runnable.map((r) => [r, (h: Host) => roleStarters[r]!(h, options)])));
   host.logger.info({ roles: runnable, pid: process.pid }, `${host.service.name} started`);
   const code = await stopped;
   host.logger.info('stopped');

@@ -70,11 +70,7 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
     reply.code(404).send({ statusCode: 404, code: 'JRR_ROUTE_NOT_FOUND', error: 'Not Found', message: `Route ${request.method} ${request.url} not found` });
   });
 
-  app.get('/health/live', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
-  app.get('/health/ready', { logLevel: 'warn' }, async (_request, reply) => {
-    const health = host.health();
-    return reply.code(health.ready ? 200 : 503).send({ status: health.ready ? 'ready' : 'not ready', ...health });
-  });
+  registerHealthRoutes(app, host);
 
   // Plugins' hooks and decorators must reach every route: registered through fastify-plugin
   // on the root, before the routes.
@@ -101,6 +97,26 @@ async function handleRequest(host: Host, handler: HandlerInfo, spec: RouteSpec, 
   if (reply.sent) return reply;
   if (result === undefined) return reply.code(reply.statusCode === 200 ? 204 : reply.statusCode).send();
   return result;
+}
+
+/** GET /health/live (the process answers) and /health/ready (started, and every plugin ready). */
+export function registerHealthRoutes(app: FastifyInstance, host: Host): void {
+  app.get('/health/live', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  app.get('/health/ready', { logLevel: 'warn' }, async (_request, reply) => {
+    const health = host.health();
+    return reply.code(health.ready ? 200 : 503).send({ status: health.ready ? 'ready' : 'not ready', ...health });
+  });
+}
+
+/**
+ * For the worker and scheduler roles when no HTTP role runs in the process: only /health/*,
+ * on `port`. Returns a stop function.
+ */
+export async function startHealthServer(host: Host, port: number, hostname = '0.0.0.0'): Promise<{ port: number; stop(): Promise<void> }> {
+  const app = Fastify({ loggerInstance: host.logger.child({ role: 'health' }) as FastifyBaseLogger, forceCloseConnections: true });
+  registerHealthRoutes(app as unknown as FastifyInstance, host);
+  await app.listen({ host: hostname, port });
+  return { port: (app.server.address() as { port: number }).port, stop: () => app.close() };
 }
 
 /** Starts the HTTP role: listens, and on stop closes within http.shutdownTimeoutMs. */
