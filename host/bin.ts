@@ -7,4 +7,5 @@ if (import.meta.url.endsWith('.js')) {
   const { register } = await import('tsx/esm/api');
   register();
 }
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: a handler still running past the shutdown deadline must not keep the process alive.
+process.exit(await main(process.argv.slice(2)));

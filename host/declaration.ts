@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type Scalar } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type Scalar, type YAMLError } from 'yaml';
 import type { ServiceDeclaration } from './declaration.types.ts';
 import { DeclarationError, JararacaError, type DeclarationProblem } from './errors.ts';
-import { compileSchema, formatPath, schemaIssues, type JsonSchema, type PathSegment, type SchemaIssue } from './schema.ts';
+import { compileSchema, describeValue, formatPath, schemaIssues, type JsonSchema, type PathSegment, type SchemaIssue } from './schema.ts';
 
 export type { ServiceDeclaration } from './declaration.types.ts';
 
@@ -37,7 +37,11 @@ export class Declaration {
   /** Records a problem at the node of `at` (or its key, for unknown keys). */
   report(at: readonly PathSegment[], message: string, atKey = false): void {
     const { line, column } = this.locate(at, atKey);
-    this.problems.push({ file: this.#displayFile, line, column, path: formatPath(at), message });
+    const problem = { file: this.#displayFile, line, column, path: formatPath(at), message };
+    // Two checks may find the same mistake (the declaration's schema and a plugin's options
+    // schema both see `with: 3`); the user needs to read it once.
+    if (this.problems.some((p) => p.line === line && p.column === column && p.path === problem.path && p.message === message)) return;
+    this.problems.push(problem);
   }
 
   reportIssues(issues: SchemaIssue[]): void {
@@ -100,14 +104,14 @@ export type Env = Record<string, string | undefined>;
  */
 function interpolate(text: string, env: Env, onMissing: (msg: string) => void): unknown {
   let whole = true;
-  const out = text.replace(reference, (match, name: string | undefined, fallback: string | undefined, bad: string | undefined, offset: number) => {
+  const out = text.replace(reference, (match, name: string | undefined, fallback: string | undefined, _bad: string | undefined, offset: number) => {
     if (match === '$${') {
       whole = false;
       return '${';
     }
     if (offset !== 0 || match.length !== text.length) whole = false;
     if (name === undefined) {
-      onMissing(`'${match}' is not a valid reference: use \${NAME} or \${NAME:-default} (NAME: letters, digits, _)` + (bad === undefined ? '' : ''));
+      onMissing(`'${match}' is not a valid reference: write \${NAME} or \${NAME:-default}, NAME being letters, digits and _ and not starting with a digit; write $\${ for a literal \${`);
       return match;
     }
     const value = env[name];
@@ -118,10 +122,12 @@ function interpolate(text: string, env: Env, onMissing: (msg: string) => void): 
     }
     return value;
   });
-  if (out === text) return text;
-  if (!whole) return out;
-  const typed = parseDocument(out).toJS();
-  return typeof typed === 'number' || typeof typed === 'boolean' || typed === null ? typed : out;
+  if (out === text || !whole) return out;
+  // Only a canonical number or true/false changes type: "0123", "1e3", "" or "null" stay text,
+  // so an identifier or a PIN from the environment keeps every character.
+  if (out === 'true' || out === 'false') return out === 'true';
+  const n = Number(out);
+  return out.trim() !== '' && Number.isFinite(n) && String(n) === out ? n : out;
 }
 
 /** Reads, interpolates and validates a declaration. Throws DeclarationError on YAML or schema mistakes. */
@@ -141,9 +147,12 @@ export function parseDeclaration(text: string, file: string, env: Env = process.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const display = displayPath(file);
   const problems: DeclarationProblem[] = [];
-  for (const e of [...doc.errors]) {
-    const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
-    problems.push({ file: display, line: pos.line, column: pos.col, path: '', message: `YAML: ${e.message.split('\n')[0]}` });
+  for (const e of doc.errors) {
+    const { offset, message } = explainYamlError(doc, lines, e);
+    const pos = lines.linePos(offset);
+    // The parser may report one mistake twice at the same place; once is enough.
+    if (problems.some((p) => p.line === pos.line && p.column === pos.col)) continue;
+    problems.push({ file: display, line: pos.line, column: pos.col, path: '', message: `YAML: ${message}` });
   }
   if (problems.length) throw new DeclarationError(problems);
 
@@ -165,12 +174,60 @@ export function parseDeclaration(text: string, file: string, env: Env = process.
   for (const p of problems) decl.problems.push({ ...p, path: pathAt(doc, lines, p.line, p.column) });
 
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    decl.report([], `the declaration must be a mapping with at least 'name:' (got ${raw === null || raw === undefined ? 'an empty file' : Array.isArray(raw) ? 'a list' : typeof raw})`);
+    const got = raw === null || raw === undefined ? 'the file is empty' : Array.isArray(raw) ? 'it is a list' : `it is ${describeValue(raw)}`;
+    decl.report([], `the declaration must be a mapping of keys, starting with 'name: <service-name>', but ${got}`);
     throw new DeclarationError(decl.problems);
   }
   const validate = compileSchema(serviceSchema);
-  if (!validate(service)) decl.reportIssues(schemaIssues(validate.errors, service));
+  if (!validate(service)) {
+    // A value whose reference could not be resolved was already reported; its raw `${...}`
+    // text failing the schema would only repeat that.
+    const unresolved = new Set(decl.problems.map((p) => p.path));
+    decl.reportIssues(schemaIssues(validate.errors, service).filter((i) => !unresolved.has(formatPath(i.path))));
+  }
   return decl;
+}
+
+const yamlHints: Record<string, string> = {
+  BAD_INDENT: 'check the indentation: the keys of one mapping must start in the same column',
+  BLOCK_AS_IMPLICIT_KEY: 'check the indentation: the keys of one mapping must start in the same column, and a nested mapping goes on the lines below its key',
+  MULTILINE_IMPLICIT_KEY: "a key must fit on one line and end with ':'; check for a missing ':' or wrong indentation",
+  TAB_AS_INDENT: 'indent with spaces',
+  BAD_ALIAS: 'define the anchor (&name) before using the alias (*name)',
+};
+
+/** Where a YAML error really is, and a message that says what to change. */
+function explainYamlError(doc: Document, lines: LineCounter, e: YAMLError): { offset: number; message: string } {
+  const base = e.message.split('\n')[0];
+  let offset = e.pos[0];
+  if (e.code === 'MISSING_CHAR' && /quote/.test(base)) {
+    // The parser notices at the end of the file; the mistake is where the quote opened.
+    visit(doc, {
+      Scalar(_key, node) {
+        if ((node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && node.range && node.range[1] === e.pos[0]) offset = node.range[0];
+      },
+    });
+    const quote = base.includes('"') ? '"' : "'";
+    return { offset, message: `this ${quote === '"' ? 'double' : 'single'}-quoted string is never closed: add the closing ${quote}` };
+  }
+  if (e.code === 'DUPLICATE_KEY') {
+    let message = `${base}: remove one of the two`;
+    visit(doc, {
+      Map(_key, map) {
+        const dup = map.items.find((p) => isScalar(p.key) && p.key.range?.[0] === e.pos[0]);
+        if (!dup || !isScalar(dup.key)) return;
+        const name = String(dup.key.value);
+        const first = map.items.find((p) => isScalar(p.key) && String(p.key.value) === name);
+        const firstAt = first && isScalar(first.key) && first.key.range ? first.key.range[0] : undefined;
+        message = `key '${name}' appears twice in the same mapping` + (firstAt === undefined ? '' : ` (first on line ${lines.linePos(firstAt).line})`) + ': keep one';
+        return visit.BREAK;
+      },
+    });
+    return { offset, message };
+  }
+  if (e.code === 'MULTIPLE_DOCS') return { offset, message: "the file holds more than one YAML document ('---'): a declaration is one document; remove the '---' line and what follows it" };
+  const hint = e.code ? yamlHints[e.code] : undefined;
+  return { offset, message: hint ? `${base}; ${hint}` : base };
 }
 
 /** JSON path of the scalar at line:col, for messages about interpolation. */

@@ -174,6 +174,7 @@ export class Host {
         const instance = await plugin.definition.setup(this.#pluginContext(plugin, container));
         this.#instances.push({ plugin, instance: instance ?? {} });
         if (instance?.register) container.register(instance.register);
+        for (const token of instance?.scoped ?? []) container.register(token, placeholder(token, plugin.use));
       }
       this.#onion = composeInterceptors(
         this.#instances.flatMap(({ instance }) => (instance.intercept ? [instance.intercept.bind(instance)] : [])),
@@ -280,6 +281,16 @@ export class Host {
     }
     void scope.dispose();
   }
+}
+
+/** Stands in for a token a plugin registers per execution, until it does. */
+function placeholder(token: string, plugin: string): Resolver<unknown> {
+  return asFunction(
+    () => {
+      throw new JararacaError('JRR_SCOPED_TOKEN_MISSING', `'${token}' is registered per execution by the plugin '${plugin}', which did not register it in this execution`);
+    },
+    { lifetime: Lifetime.SCOPED },
+  );
 }
 
 function callDisposer(instance: unknown, name: string | undefined): Promise<void> {

@@ -3,10 +3,17 @@ import { STATUS_CODES } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { Ajv } from 'ajv';
+import ajvFormats from 'ajv-formats';
 import type { RouteSpec, RestControllerSpec } from './decorators.ts';
 import { HttpError, JararacaError } from './errors.ts';
 import type { HandlerInfo } from './execution.ts';
 import type { Host, RoleHandle } from './host.ts';
+
+// ajv-formats is CommonJS: under NodeNext its function is the default export's `default`.
+const addFormats = ajvFormats.default;
+const bodyAjv = addFormats(new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false }));
+const textAjv = addFormats(new Ajv({ allErrors: true, useDefaults: true, coerceTypes: 'array', strict: false }));
 
 export interface HttpRoleOptions {
   /** Overrides http.port (0 picks a free port). */
@@ -35,8 +42,10 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
   });
+  // Bodies are JSON and keep their types (a number is not a title); params, querystring and
+  // headers arrive as text and are coerced to the schema's types.
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -70,6 +70,12 @@ export interface PluginInstance {
   health?(): HealthReport;
   /** Root container registrations (singletons the plugin owns). */
   register?: Record<string, Resolver<unknown>>;
+  /**
+   * Tokens that intercept() registers in each execution's scope (`execution.scope.register`).
+   * Declaring them lets controllers and providers depend on them: the start-up check knows
+   * them, and resolving one where the plugin did not register it is a clear error.
+   */
+  scoped?: string[];
   /** HTTP role: called with the root Fastify instance before routes are added (hooks, decorators, @fastify/* plugins). */
   http?(app: FastifyInstance): Promise<void> | void;
   /** Named capabilities for roles and other plugins: a message transport, a scheduler lock... */

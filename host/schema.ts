@@ -13,6 +13,7 @@ export function sharedAjv(): Ajv2020 {
     shared = new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, strict: false });
     shared.addKeyword({ keyword: 'tsType', schemaType: 'string' });
     shared.addKeyword({ keyword: 'x-exactly-one-of', schemaType: 'array' });
+    shared.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
   }
   return shared;
 }
@@ -72,7 +73,7 @@ function closest(word: string, candidates: string[]): string | undefined {
       best = c;
     }
   }
-  return bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  return bestScore <= Math.max(2, Math.floor(word.length / 3)) && bestScore < word.length ? best : undefined;
 }
 
 function editDistance(a: string, b: string): number {
@@ -89,32 +90,99 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
+const typeNames: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'true or false',
+  null: 'empty',
+};
+
+/** How a value reads in a message: `the string "abc"`, `a list`, `-1`. */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'an empty value';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  return String(value);
+}
+
+function expectedType(type: unknown): string {
+  const types = Array.isArray(type) ? type : String(type).split(',');
+  return types.map((t) => typeNames[String(t)] ?? String(t)).join(' or ');
+}
+
 function describe(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
+  const parent = (e.parentSchema ?? {}) as Record<string, unknown>;
+  const got = ` (got ${describeValue(e.data)})`;
   switch (e.keyword) {
     case 'additionalProperties': {
-      const allowed = Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
+      const allowed = Object.keys((parent.properties as object | undefined) ?? {});
       const key = String(p.additionalProperty);
       const guess = closest(key, allowed);
-      return `unknown key '${key}'` + (guess ? ` (did you mean '${guess}'?)` : '') + (allowed.length ? `; allowed: ${allowed.join(', ')}` : '');
+      return `unknown key '${key}'` + (guess ? ` (did you mean '${guess}'?)` : '') + (allowed.length ? `; allowed: ${allowed.join(', ')}` : '; remove it');
     }
-    case 'required':
-      return `missing required key '${String(p.missingProperty)}'`;
-    case 'enum':
-      return `must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'required': {
+      const key = String(p.missingProperty);
+      const description = ((parent.properties as Record<string, Record<string, unknown>> | undefined)?.[key])?.description;
+      return `missing required key '${key}'` + (typeof description === 'string' ? ` (${description})` : '');
+    }
+    case 'enum': {
+      const allowed = p.allowedValues as unknown[];
+      const guess = typeof e.data === 'string' ? closest(e.data, allowed.filter((v): v is string => typeof v === 'string')) : undefined;
+      return `must be one of: ${allowed.map((v) => JSON.stringify(v)).join(', ')}${got}` + (guess ? ` (did you mean ${JSON.stringify(guess)}?)` : '');
+    }
     case 'const':
-      return `must be ${JSON.stringify(p.allowedValue)}`;
-    case 'type':
-      return `must be ${String(p.type)}`;
-    case 'pattern': {
-      const description = e.parentSchema?.description;
-      return `must match the pattern ${String(p.pattern)}` + (typeof description === 'string' ? ` (${description})` : '');
+      return `must be ${JSON.stringify(p.allowedValue)}${got}`;
+    case 'type': {
+      // A quoted number in YAML is a string: say how to fix it.
+      const quoted = typeof e.data === 'string' && /^-?\d+(\.\d+)?$/.test(e.data) && /integer|number/.test(String(p.type));
+      return `must be ${expectedType(p.type)}${got}` + (quoted ? '; remove the quotes' : '');
     }
-    case 'propertyNames':
-      return `key '${String(p.propertyName)}' is not allowed here`;
+    case 'minimum':
+      return `must be at least ${String(p.limit)}${got}`;
+    case 'maximum':
+      return `must be at most ${String(p.limit)}${got}`;
+    case 'exclusiveMinimum':
+      return `must be greater than ${String(p.limit)}${got}`;
+    case 'exclusiveMaximum':
+      return `must be less than ${String(p.limit)}${got}`;
+    case 'minLength':
+      return p.limit === 1 ? 'must not be empty' : `must be at least ${String(p.limit)} characters long${got}`;
+    case 'maxLength':
+      return `must be at most ${String(p.limit)} characters long (got ${String((e.data as string).length)})`;
+    case 'minItems':
+      return p.limit === 1 ? 'must not be an empty list' : `must have at least ${String(p.limit)} items`;
+    case 'maxItems':
+      return `must have at most ${String(p.limit)} items`;
+    case 'pattern': {
+      // `patternErrorMessage` is the annotation VS Code's and yaml-language-server's schema
+      // support shows too, so editors and the host say the same thing.
+      const custom = parent.patternErrorMessage;
+      if (typeof custom === 'string') return `${custom}${got}`;
+      const description = parent.description;
+      return `must match the pattern ${String(p.pattern)}${got}` + (typeof description === 'string' ? `: ${description}` : '');
+    }
     default:
       return e.message ?? 'is invalid';
   }
+}
+
+/** The message of a propertyNames failure, from the propertyNames schema's annotations. */
+function describeKey(e: ErrorObject): string {
+  const names = ((e.parentSchema as Record<string, unknown> | undefined)?.propertyNames ?? {}) as Record<string, unknown>;
+  const hint = names.patternErrorMessage ?? names.description;
+  return `key '${String((e.params as Record<string, unknown>).propertyName)}' is not allowed here` + (typeof hint === 'string' ? `: ${hint}` : '');
+}
+
+/** `x-exactly-one-of` groups: say which keys are missing or clash. */
+function describeExactlyOne(group: string[], data: unknown): string {
+  const present = data !== null && typeof data === 'object' ? group.filter((k) => k in (data as object)) : [];
+  if (present.length > 1) return `has ${present.map((k) => `'${k}'`).join(' and ')}: keep exactly one of ${group.join(', ')}`;
+  return `needs exactly one of: ${group.join(', ')}`;
 }
 
 /**
@@ -125,23 +193,28 @@ function describe(e: ErrorObject): string {
 export function schemaIssues(errors: readonly ErrorObject[] | null | undefined, data: unknown, basePath: readonly PathSegment[] = []): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
   const seen = new Set<string>();
+  // A value of the wrong type makes every other complaint about it noise.
+  const wrongType = new Set((errors ?? []).filter((e) => e.keyword === 'type').map((e) => e.instancePath));
   for (const e of errors ?? []) {
     const p = e.params as Record<string, unknown>;
+    if (e.keyword !== 'type' && wrongType.has(e.instancePath)) continue;
+    if (e.propertyName !== undefined) continue; // inside propertyNames: the propertyNames error says it
     let path = [...basePath, ...parsePointer(e.instancePath, data)];
     let atKey = false;
     let message: string;
     const group = (e.parentSchema as Record<string, unknown> | undefined)?.['x-exactly-one-of'];
     if (e.keyword === 'oneOf' && Array.isArray(group)) {
-      message = `needs exactly one of: ${group.join(', ')}`;
+      message = describeExactlyOne(group.map(String), e.data);
     } else if (/\/oneOf\/\d+\/required$/.test(e.schemaPath)) {
       continue; // a branch of a oneOf: the oneOf error itself says it better
+    } else if (e.keyword === 'propertyNames') {
+      path = [...path, String(p.propertyName)];
+      atKey = true;
+      message = describeKey(e);
     } else {
       message = describe(e);
       if (e.keyword === 'additionalProperties') {
         path = [...path, String(p.additionalProperty)];
-        atKey = true;
-      } else if (e.keyword === 'propertyNames') {
-        path = [...path, String(p.propertyName)];
         atKey = true;
       }
     }

@@ -1,0 +1,110 @@
+// PostgreSQL backend. Slot claims: one row per (service, action, slot), inserted with
+// ON CONFLICT DO NOTHING and only when no newer slot of that action was fired; the rows are
+// also a history of fires. Leases: one row per key with an expiry read from the database's own
+// clock (replicas' clocks may differ). Works on its own pool (scheduler.lock: postgres://...)
+// or on a knex-session plugin's knex.
+import { randomUUID } from 'node:crypto';
+import type { Lease, SchedulerLock } from './lock.ts';
+
+/** Runs SQL with `?` placeholders. */
+export type SqlRunner = (sql: string, params: readonly unknown[]) => Promise<Array<Record<string, unknown>>>;
+
+const FIRES = 'jararaca_scheduler_fires';
+const LEASES = 'jararaca_scheduler_leases';
+// Keeps a day of history (and always the latest fire of each action, which claims compare to).
+const RETENTION = "interval '1 day'";
+const CLEANUP_EVERY_MS = 60 * 60 * 1000;
+
+export class PostgresLock implements SchedulerLock {
+  readonly kind = 'postgres';
+  readonly where: string;
+  readonly #run: SqlRunner;
+  readonly #service: string;
+  readonly #owner = randomUUID();
+  readonly #onClose: () => Promise<void>;
+  #lastCleanup = 0;
+
+  constructor(options: { run: SqlRunner; service: string; where: string; onClose?: () => Promise<void> }) {
+    this.#run = options.run;
+    this.#service = options.service;
+    this.where = options.where;
+    this.#onClose = options.onClose ?? (async () => {});
+  }
+
+  async open(): Promise<void> {
+    // Replicas start together: serialize the CREATEs (concurrent CREATE TABLE IF NOT EXISTS can
+    // still collide on the catalog) with a transaction-scoped advisory lock.
+    await this.#run(
+      `DO $$ BEGIN
+         PERFORM pg_advisory_xact_lock(hashtext('${FIRES}'));
+         CREATE TABLE IF NOT EXISTS ${FIRES} (
+           service text NOT NULL, action text NOT NULL, slot timestamptz NOT NULL,
+           owner text NOT NULL, fired_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+           PRIMARY KEY (service, action, slot));
+         CREATE TABLE IF NOT EXISTS ${LEASES} (
+           service text NOT NULL, key text NOT NULL, owner text NOT NULL, expires_at timestamptz NOT NULL,
+           PRIMARY KEY (service, key));
+       END $$`,
+      [],
+    );
+  }
+
+  async claim(action: string, slot: number): Promise<boolean> {
+    const at = new Date(slot).toISOString();
+    const rows = await this.#run(
+      `INSERT INTO ${FIRES} (service, action, slot, owner)
+       SELECT ?, ?, ?::timestamptz, ?
+       WHERE NOT EXISTS (SELECT 1 FROM ${FIRES} WHERE service = ? AND action = ? AND slot >= ?::timestamptz)
+       ON CONFLICT DO NOTHING RETURNING slot`,
+      [this.#service, action, at, this.#owner, this.#service, action, at],
+    );
+    if (rows.length) void this.#cleanup();
+    return rows.length === 1;
+  }
+
+  async acquire(key: string, ttlMs: number): Promise<Lease | undefined> {
+    const token = randomUUID();
+    const rows = await this.#run(
+      `INSERT INTO ${LEASES} AS l (service, key, owner, expires_at)
+       VALUES (?, ?, ?, clock_timestamp() + ? * interval '1 millisecond')
+       ON CONFLICT (service, key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+       WHERE l.expires_at < clock_timestamp()
+       RETURNING owner`,
+      [this.#service, key, token, ttlMs],
+    );
+    if (rows.length !== 1) return undefined;
+    return {
+      renew: async () =>
+        (
+          await this.#run(
+            `UPDATE ${LEASES} SET expires_at = clock_timestamp() + ? * interval '1 millisecond'
+             WHERE service = ? AND key = ? AND owner = ? RETURNING owner`,
+            [ttlMs, this.#service, key, token],
+          )
+        ).length === 1,
+      release: async () => {
+        await this.#run(`DELETE FROM ${LEASES} WHERE service = ? AND key = ? AND owner = ?`, [this.#service, key, token]);
+      },
+    };
+  }
+
+  async #cleanup(): Promise<void> {
+    if (Date.now() - this.#lastCleanup < CLEANUP_EVERY_MS) return;
+    this.#lastCleanup = Date.now();
+    await this.#run(
+      `DELETE FROM ${FIRES} f WHERE f.service = ? AND f.slot < now() - ${RETENTION}
+         AND EXISTS (SELECT 1 FROM ${FIRES} g WHERE g.service = f.service AND g.action = f.action AND g.slot > f.slot)`,
+      [this.#service],
+    ).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.#onClose();
+  }
+}
+
+/** `?` placeholders → `$1, $2...` for node-postgres. */
+export function toNumberedParams(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}

@@ -1,0 +1,65 @@
+// Redis backend. Slot claims: one key per action holding the latest claimed slot, advanced by a
+// Lua compare-and-set (a slot wins only if it is newer than every slot claimed before). Leases:
+// SET key token NX PX ttl; renew and release compare the token first (Lua), so a replica never
+// extends or deletes a lease that expired and was taken by another.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { redactUrl } from '../logger.ts';
+import type { Lease, SchedulerLock } from './lock.ts';
+
+const CLAIM = `
+local last = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if last >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1`;
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+export class RedisLock implements SchedulerLock {
+  readonly kind = 'redis';
+  readonly where: string;
+  readonly #url: string;
+  readonly #prefix: string;
+  #redis: Redis | undefined;
+
+  /** `?prefix=...` in the URL overrides the key prefix (default `jararaca:<service>:scheduler:`). */
+  constructor(url: string, service: string) {
+    const parsed = new URL(url);
+    this.#prefix = parsed.searchParams.get('prefix') ?? `jararaca:${service}:scheduler:`;
+    parsed.searchParams.delete('prefix');
+    this.#url = parsed.toString();
+    this.where = redactUrl(this.#url);
+  }
+
+  get #client(): Redis {
+    if (!this.#redis) throw new Error('the Redis scheduler lock is not open');
+    return this.#redis;
+  }
+
+  async open(): Promise<void> {
+    this.#redis = new Redis(this.#url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    await this.#redis.connect();
+  }
+
+  async claim(action: string, slot: number): Promise<boolean> {
+    return (await this.#client.eval(CLAIM, 1, `${this.#prefix}last:${action}`, String(slot))) === 1;
+  }
+
+  async acquire(key: string, ttlMs: number): Promise<Lease | undefined> {
+    const redisKey = `${this.#prefix}lease:${key}`;
+    const token = randomUUID();
+    const ok = await this.#client.set(redisKey, token, 'PX', ttlMs, 'NX');
+    if (ok !== 'OK') return undefined;
+    return {
+      renew: async () => (await this.#client.eval(RENEW, 1, redisKey, token, String(ttlMs))) === 1,
+      release: async () => {
+        await this.#client.eval(RELEASE, 1, redisKey, token);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#redis?.quit().catch(() => this.#redis?.disconnect());
+    this.#redis = undefined;
+  }
+}

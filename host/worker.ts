@@ -1,0 +1,215 @@
+// The worker role: consumes one queue per @MessageHandler through whatever transport a plugin
+// provides ('jararaca.transport'), runs each delivery as one execution through the interceptor
+// onion, and settles it only after the whole onion finished: ack on success (after the commit
+// and the publisher's flush), retry with backoff, dead-letter after the last attempt or at once
+// for a poison message, requeue at shutdown.
+import type { FastifyBaseLogger } from 'fastify';
+import { DeclarationError, JararacaError, RoleUnavailableError } from './errors.ts';
+import type { Host, RoleHandle } from './host.ts';
+import { startHealthServer } from './http.ts';
+import {
+  handlerProblems,
+  planHandlers,
+  retryDelay,
+  TRANSPORT_CAPABILITY,
+  type ConsumerHandle,
+  type Delivery,
+  type MessageContext,
+  type MessageHandlerPlan,
+  type MessageTransport,
+  type Settlement,
+} from './messages.ts';
+
+export interface WorkerRoleOptions {
+  /** --handlers: only these handler names. */
+  handlers?: string[];
+  /** --health-port: overrides worker.healthPort (used only without an http role). */
+  healthPort?: number;
+}
+
+class TimeoutError extends JararacaError {}
+class ShutdownError extends JararacaError {}
+
+/** The service's message handlers, checked (a task with two handlers is an error). */
+export function messagePlans(host: Host): MessageHandlerPlan[] {
+  const plans = planHandlers(host.service.name, host.handlers.ofKind('message'), host.service.worker?.prefetch ?? 10);
+  const problems = handlerProblems(plans);
+  if (problems.length) {
+    const file = host.declaration.file;
+    throw new DeclarationError(problems.map((message) => ({ file, line: 1, column: 1, path: 'controllers', message })));
+  }
+  return plans;
+}
+
+/** `validate` section: each handler with its queue and binding. */
+export function describeMessageHandlers(host: Host): string[] {
+  const plans = messagePlans(host);
+  if (!plans.length) return [];
+  return [
+    `message handlers (${plans.length}):`,
+    ...plans.map((p) => `  ${p.message.kind} ${p.bindings.join(',')} → ${p.info.name}  queue ${p.queue} (retry ${p.retry.maxAttempts}×, prefetch ${p.prefetch}${p.timeoutMs ? `, timeout ${p.timeoutMs} ms` : ''})`),
+  ];
+}
+
+export function selectPlans(host: Host, only: readonly string[] | undefined): MessageHandlerPlan[] {
+  const plans = messagePlans(host);
+  if (!only?.length) return plans;
+  const unknown = only.filter((n) => !plans.some((p) => p.name === n));
+  if (unknown.length) {
+    throw new RoleUnavailableError('JRR_UNKNOWN_HANDLER', `--handlers: no message handler named ${unknown.join(', ')}; handlers: ${plans.map((p) => p.name).join(', ') || 'none'}`);
+  }
+  return plans.filter((p) => only.includes(p.name));
+}
+
+export function transportOf(host: Host): MessageTransport | undefined {
+  return host.capability<MessageTransport>(TRANSPORT_CAPABILITY);
+}
+
+interface InFlight {
+  delivery: Delivery;
+  abort: AbortController;
+  settled: boolean;
+  done: Promise<void>;
+}
+
+export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {}): Promise<RoleHandle> {
+  const settings = host.service.worker ?? {};
+  const logger = host.logger.child({ role: 'worker' });
+  const plans = selectPlans(host, options.handlers);
+  const transport = transportOf(host);
+  if (!transport) {
+    if (plans.length) {
+      throw new RoleUnavailableError(
+        'JRR_NO_TRANSPORT',
+        `the worker role needs a message transport for its ${plans.length} handler(s): add\n  interceptors:\n    - use: message-bus\n      with: { url: "\${AMQP_URL:-memory://}" }\nto service.yaml`,
+      );
+    }
+    logger.info('no message handlers and no transport: the worker role has nothing to consume');
+  }
+
+  const inFlight = new Set<InFlight>();
+  const consumers: ConsumerHandle[] = [];
+  let stopping = false;
+
+  const settle = async (entry: InFlight, settlement: Settlement, log: FastifyBaseLogger) => {
+    if (entry.settled) return;
+    entry.settled = true;
+    try {
+      await transport!.settle(entry.delivery, settlement);
+    } catch (err) {
+      // Not settled: the broker redelivers it once the channel is gone; nothing is lost.
+      log.warn({ err, settlement: settlement.action }, 'could not settle the message; the broker will redeliver it');
+    }
+  };
+
+  const handle = async (plan: MessageHandlerPlan, delivery: Delivery, entry: InFlight) => {
+    const log = logger.child({ handler: plan.name, messageId: delivery.messageId, attempt: delivery.attempt }) as FastifyBaseLogger;
+    let payload: unknown;
+    try {
+      payload = plan.message.parse(JSON.parse(delivery.body.toString('utf8')));
+    } catch (err) {
+      const error = err instanceof SyntaxError ? `poison message: body is not JSON (${err.message})` : `poison message: ${(err as Error).message}`;
+      log.error({ topic: delivery.topic }, `${error}; dead-lettered without retries`);
+      return settle(entry, { action: 'dead-letter', error }, log);
+    }
+    const ctx: MessageContext = {
+      id: delivery.messageId ?? '',
+      name: delivery.name ?? plan.message.name,
+      topic: delivery.topic,
+      attempt: delivery.attempt,
+      maxAttempts: plan.retry.maxAttempts,
+      headers: delivery.headers,
+      signal: entry.abort.signal,
+      publishedAt: delivery.timestamp ? new Date(delivery.timestamp) : undefined,
+      redelivered: delivery.redelivered,
+      handler: plan.name,
+      queue: plan.queue,
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      if (plan.timeoutMs) {
+        timer = setTimeout(() => {
+          const err = new TimeoutError('JRR_MESSAGE_TIMEOUT', `${plan.name} did not finish within timeoutMs ${plan.timeoutMs}`);
+          entry.abort.abort(err);
+          reject(err);
+        }, plan.timeoutMs);
+      }
+      // A shutdown deadline also ends the wait: the message goes back to its queue.
+      entry.abort.signal.addEventListener('abort', () => reject(entry.abort.signal.reason), { once: true });
+    });
+    const execution = host.execute(
+      { kind: 'message', handler: plan.info, logger: log, id: delivery.messageId, signal: entry.abort.signal, details: { message: ctx, payload } },
+      (exec) => host.handlers.invoke(exec, plan.info, payload, ctx),
+    );
+    try {
+      // Settled only when the whole onion resolved: after the commit and the publisher's flush.
+      await Promise.race([execution, timedOut]);
+      return await settle(entry, { action: 'ack' }, log);
+    } catch (err) {
+      if (err instanceof ShutdownError) return settle(entry, { action: 'requeue' }, log);
+      const error = (err as Error)?.message ?? String(err);
+      // A late end of a timed-out execution is only logged; the message was already settled.
+      if (err instanceof TimeoutError) execution.catch((late: unknown) => log.debug({ err: late }, 'timed-out execution ended'));
+      if (delivery.attempt < plan.retry.maxAttempts) {
+        const delayMs = retryDelay(plan.retry, delivery.attempt);
+        log.warn({ err, delayMs }, `message failed (attempt ${delivery.attempt} of ${plan.retry.maxAttempts}); retrying`);
+        return settle(entry, { action: 'retry', delayMs, error }, log);
+      }
+      log.error({ err }, `message failed on its last attempt (${delivery.attempt}); dead-lettered`);
+      return settle(entry, { action: 'dead-letter', error }, log);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  if (transport && plans.length) {
+    await transport.assertTopology(
+      plans.map((p) => ({
+        queue: p.queue,
+        bindings: p.bindings,
+        retryDelaysMs: Array.from({ length: Math.max(0, p.retry.maxAttempts - 1) }, (_, i) => Math.min(p.retry.maxDelayMs, p.retry.initialDelayMs * 2 ** i)),
+      })),
+    );
+    for (const plan of plans) {
+      consumers.push(
+        await transport.consume(plan.queue, plan.prefetch, (delivery) => {
+          const entry: InFlight = { delivery, abort: new AbortController(), settled: false, done: Promise.resolve() };
+          if (stopping) {
+            void settle(entry, { action: 'requeue' }, logger as FastifyBaseLogger);
+            return;
+          }
+          inFlight.add(entry);
+          entry.done = handle(plan, delivery, entry)
+            .catch((err: unknown) => logger.error({ err, handler: plan.name }, 'unexpected error while handling a message'))
+            .finally(() => inFlight.delete(entry));
+        }),
+      );
+      logger.info({ handler: plan.name, queue: plan.queue, bindings: plan.bindings, prefetch: plan.prefetch }, 'consuming');
+    }
+  }
+
+  const health = host.roles.has('http') ? undefined : await startHealthServer(host, options.healthPort ?? settings.healthPort ?? 3001);
+  if (health) logger.info({ port: health.port }, 'worker health on /health/live and /health/ready');
+
+  return {
+    role: 'worker',
+    address: health ? `health :${health.port}` : undefined,
+    async stop() {
+      stopping = true;
+      await Promise.allSettled(consumers.map((c) => c.cancel()));
+      const timeoutMs = settings.shutdownTimeoutMs ?? 10000;
+      if (inFlight.size) logger.info({ inFlight: inFlight.size, timeoutMs }, 'waiting for messages in flight');
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([Promise.allSettled([...inFlight].map((e) => e.done)), deadline]);
+      clearTimeout(timer);
+      if (inFlight.size) {
+        logger.warn({ inFlight: inFlight.size }, 'shutdown timeout: returning unfinished messages to their queues');
+        const left = [...inFlight];
+        for (const e of left) e.abort.abort(new ShutdownError('JRR_SHUTDOWN', 'the worker is stopping'));
+        await Promise.allSettled(left.map((e) => e.done));
+      }
+      await health?.stop();
+    },
+  };
+}
