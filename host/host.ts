@@ -242,8 +242,9 @@ export class Host {
       const disposer = (instance: unknown) => callDisposer(instance, disposeName);
       let resolver: Resolver<unknown>;
       if ('value' in spec && spec.class === undefined && spec.factory === undefined) resolver = asValue(spec.value);
-      else if (spec.class !== undefined) resolver = asClass(target as new (...a: never[]) => unknown, { lifetime });
-      else resolver = asFunction(target as (...a: never[]) => unknown, { lifetime });
+      // A transient is a new instance per injection: holding one in a longer-lived owner is its purpose, not a leak.
+      else if (spec.class !== undefined) resolver = asClass(target as new (...a: never[]) => unknown, { lifetime, isLeakSafe: lifetime === Lifetime.TRANSIENT });
+      else resolver = asFunction(target as (...a: never[]) => unknown, { lifetime, isLeakSafe: lifetime === Lifetime.TRANSIENT });
       if (lifetime === Lifetime.SCOPED) resolver = (resolver as ReturnType<typeof asClass>).disposer(disposer) as Resolver<unknown>;
       container.register(token, resolver);
     }
@@ -309,9 +310,14 @@ function resolutionError(err: unknown, who: string, container: AwilixContainer):
   const detail = err.message.includes('Cyclic')
     ? `a cycle: ${path.join(' -> ')}`
     : err.message.includes('shorter lifetime')
-      ? err.message.split('\n')[0]
+      ? shorterLifetime(err.message, missing)
       : `'${missing}', which is not registered. Declare it under providers: in service.yaml, or add the plugin that registers it (registered: ${known.join(', ') || 'none'})`;
   return new ResolutionError(`${who} needs ${detail}. Resolution path: ${path.join(' -> ')}`, path, { cause: err });
+}
+
+function shorterLifetime(message: string, missing: string): string {
+  const ancestor = (/ancestor: '([^']+)'/.exec(message)?.[1] ?? '?').replace(/^controller:/, '');
+  return `'${missing}', which has a shorter lifetime than '${ancestor}': the longer-lived one would keep one execution's instance for all of them. Make '${ancestor}' scoped, or '${missing}' a singleton`;
 }
 
 function createRegistry(controllers: readonly LoadedController[]): HandlerRegistry {
