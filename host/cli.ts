@@ -6,6 +6,10 @@ import { DeclarationError, JararacaError, ResolutionError, RoleUnavailableError 
 import { Host, type RoleStarter } from './host.ts';
 import { describeRoutes, startHttpRole } from './http.ts';
 import type { Role } from './plugin.ts';
+import { describeMessageHandlers, startWorkerRole } from './worker.ts';
+import { dlqCommand } from './dlq.ts';
+import { describeScheduledActions, startSchedulerRole } from './scheduler/role.ts';
+import { migrateCommand } from '../plugins/knex-session/migrate-command.ts';
 
 const USAGE = `Usage: jararaca-host [run] [--config PATH] [--role http|worker|scheduler|all] [--port N]
        jararaca-host validate [--config PATH]
@@ -44,13 +48,17 @@ export interface RoleOptions {
 /** Roles this build can run; each role's module adds itself here (one line each). */
 export const roleStarters: Partial<Record<Role, (host: Host, options: RoleOptions) => Promise<Awaited<ReturnType<RoleStarter>>>>> = {
   http: (host, options) => startHttpRole(host, { port: options.port }),
+  worker: (host, options) => startWorkerRole(host, options),
+  scheduler: (host, options) => startSchedulerRole(host, options),
 };
 
 /** Sub-commands besides run/validate (migrate, dlq...): name → handler(argv after the name). Exit code returned. */
 export const commands: Record<string, { summary: string; run(argv: string[], io: CliIO): Promise<number> }> = {};
+commands.migrate = migrateCommand;
+commands.dlq = dlqCommand;
 
 /** Extra sections printed by `validate` (message handlers, scheduled actions with next fires...). */
-export const validateSections: Array<(host: Host) => string[]> = [];
+export const validateSections: Array<(host: Host) => string[]> = [(host) => describeScheduledActions(host), (host) => describeMessageHandlers(host)];
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -113,6 +121,9 @@ export async function main(argv: string[], io: CliIO = process): Promise<number>
     }
     const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
     const healthPort = values['health-port'] === undefined ? undefined : Number(values['health-port']);
+    if (healthPort !== undefined && (!Number.isInteger(healthPort) || healthPort < 0 || healthPort > 65535)) {
+      throw new UsageError('JRR_USAGE', `--health-port must be an integer from 0 to 65535, got '${values['health-port']}'`);
+    }
     return await run(config, roles, values.role === 'all', { port, healthPort, handlers: list(values.handlers), actions: list(values.actions) }, io);
   } catch (err) {
     return report(err, io);

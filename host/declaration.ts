@@ -62,7 +62,9 @@ export class Declaration {
           break;
         }
         node = pair.value;
-        offset = rangeStart(node) ?? rangeStart(pair.key) ?? offset;
+        // `key:` with nothing after it: point at the key, not at the end of the line.
+        const empty = isScalar(node) && node.value === null && node.range && node.range[0] === node.range[1];
+        offset = (empty ? undefined : rangeStart(node)) ?? rangeStart(pair.key) ?? offset;
       } else if (isSeq(node) && typeof seg === 'number') {
         node = node.items[seg];
         offset = rangeStart(node) ?? offset;
@@ -137,7 +139,13 @@ export async function loadDeclaration(file: string, env: Env = process.env): Pro
   try {
     text = await readFile(absolute, 'utf8');
   } catch (err) {
-    throw new JararacaError('JRR_DECLARATION_NOT_FOUND', `cannot read the service declaration ${displayPath(absolute)}: ${(err as Error).message}. Pass --config PATH, or create ./service.yaml.`, { cause: err });
+    const shown = displayPath(absolute) === absolute ? absolute : `${displayPath(absolute)} (${absolute})`;
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (err as Error).message;
+    throw new JararacaError(
+      'JRR_DECLARATION_NOT_FOUND',
+      `cannot read the service declaration ${shown}: ${reason}. Pass --config PATH, or run where ./service.yaml or ./config/service.yaml exists.`,
+      { cause: err },
+    );
   }
   return parseDeclaration(text, absolute, env);
 }
@@ -176,14 +184,14 @@ export function parseDeclaration(text: string, file: string, env: Env = process.
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     const got = raw === null || raw === undefined ? 'the file is empty' : Array.isArray(raw) ? 'it is a list' : `it is ${describeValue(raw)}`;
     decl.report([], `the declaration must be a mapping of keys, starting with 'name: <service-name>', but ${got}`);
-    throw new DeclarationError(decl.problems);
+    decl.throwIfProblems();
   }
   const validate = compileSchema(serviceSchema);
   if (!validate(service)) {
     // A value whose reference could not be resolved was already reported; its raw `${...}`
     // text failing the schema would only repeat that.
     const unresolved = new Set(decl.problems.map((p) => p.path));
-    decl.reportIssues(schemaIssues(validate.errors, service).filter((i) => !unresolved.has(formatPath(i.path))));
+    decl.reportIssues(schemaIssues(validate.errors, service).filter((i) => i.atKey || !unresolved.has(formatPath(i.path))));
   }
   return decl;
 }

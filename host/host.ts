@@ -93,7 +93,6 @@ export class Host {
   static async load(options: HostOptions): Promise<Host> {
     const declaration = await loadDeclaration(options.config, options.env);
     const service = declaration.service;
-    const logger = (options.logger ?? createLogger({ level: service.logging?.level ?? process.env.LOG_LEVEL ?? 'info' })).child({ service: service.name });
     const [plugins, providers, controllers] = await Promise.all([
       loadPlugins(declaration),
       loadProviders(declaration),
@@ -106,7 +105,7 @@ export class Host {
           options: p.options,
           service,
           at: p.at,
-          report: (path, message) => declaration.report(path, message),
+          report: (path, message, atKey) => declaration.report(path, message, atKey),
           resolvePath: (s) => declaration.resolveFrom(s),
         });
       } catch (err) {
@@ -114,6 +113,8 @@ export class Host {
       }
     }
     declaration.throwIfProblems();
+    // Built only now: an invalid logging.level is a declaration problem above, not a pino crash.
+    const logger = (options.logger ?? createLogger({ level: service.logging?.level ?? process.env.LOG_LEVEL ?? 'info' })).child({ service: service.name });
     return new Host(declaration, new Set(options.roles), logger, plugins, controllers, providers);
   }
 
@@ -354,7 +355,8 @@ function createRegistry(controllers: readonly LoadedController[]): HandlerRegist
 }
 
 async function loadPlugins(decl: Declaration): Promise<LoadedPlugin[]> {
-  const entries = decl.service.interceptors ?? [];
+  // A non-list was already reported by the schema; there is nothing to load from it.
+  const entries = Array.isArray(decl.service.interceptors) ? decl.service.interceptors : [];
   const loaded = await Promise.all(
     entries.map(async (entry, i): Promise<LoadedPlugin | undefined> => {
       if (!entry || typeof entry.use !== 'string') return undefined;
@@ -386,10 +388,13 @@ async function loadPlugins(decl: Declaration): Promise<LoadedPlugin[]> {
 }
 
 async function loadProviders(decl: Declaration): Promise<LoadedProvider[]> {
-  const entries = Object.entries(decl.service.providers ?? {});
+  const providers = decl.service.providers;
+  const entries = providers && typeof providers === 'object' && !Array.isArray(providers) ? Object.entries(providers) : [];
   const loaded = await Promise.all(
     entries.map(async ([token, spec]): Promise<LoadedProvider | undefined> => {
       if (!spec || typeof spec !== 'object') return undefined;
+      // Several of value/class/factory is one mistake, already reported: loading would add noise.
+      if (['value', 'class', 'factory'].filter((k) => k in spec).length > 1) return undefined;
       const key = spec.class !== undefined ? 'class' : spec.factory !== undefined ? 'factory' : undefined;
       if (!key) return { token, spec, target: spec.value };
       const reference = spec[key];
@@ -411,7 +416,7 @@ async function loadProviders(decl: Declaration): Promise<LoadedProvider[]> {
 }
 
 async function loadControllers(decl: Declaration): Promise<LoadedController[]> {
-  const entries = decl.service.controllers ?? [];
+  const entries = Array.isArray(decl.service.controllers) ? decl.service.controllers : [];
   const perModule = await Promise.all(
     entries.map(async (specifier, i): Promise<LoadedController[]> => {
       if (typeof specifier !== 'string') return [];

@@ -15,4 +15,17 @@ export { loadDeclaration, parseDeclaration } from './declaration.ts';
 export type { ServiceDeclaration } from './declaration.types.ts';
 export { redactUrl, createLogger } from './logger.ts';
 export { startHttpRole, buildHttpServer } from './http.ts';
+export { ScheduledAction } from './scheduler/decorator.ts';
+export type { ScheduledActionOptions, ScheduledActionSpec, ScheduledFire, OverlapPolicy, CatchUpPolicy } from './scheduler/decorator.ts';
+export { startSchedulerRole } from './scheduler/role.ts';
+export { defineMessage, MessageBusController, MessageHandler, MessageValidationError, planHandlers, retryDelay, DEFAULT_RETRY, TRANSPORT_CAPABILITY } from './messages.ts';
+export type {
+  MessageDefinition, MessageKind, PayloadOf, MessageHandlerOptions, MessageBusControllerOptions, MessageHandlerSpec, MessageContext, MessageHandlerPlan, RetryPolicy,
+  MessageTransport, OutgoingMessage, Delivery, Settlement, QueueSpec, ConsumerHandle, DeadLetter, DeadLetterAdmin,
+} from './messages.ts';
+export { startWorkerRole } from './worker.ts';
+export type { WorkerRoleOptions } from './worker.ts';
 export { main } from './cli.ts';
+export type { CliIO } from './cli.ts';
+export { schemaIssues, formatPath } from './schema.ts';
+export type { JsonSchema, PathSegment, SchemaIssue } from './schema.ts';

@@ -26,8 +26,11 @@ export interface PluginCheckContext<Options> {
   readonly service: ServiceDeclaration;
   /** Where the plugin is declared: ['interceptors', i]. */
   readonly at: readonly PathSegment[];
-  /** Records a mistake at a path of the declaration (absolute, e.g. ['config', 'port']); reported with line and column. */
-  report(path: readonly PathSegment[], message: string): void;
+  /**
+   * Records a mistake at a path of the declaration (absolute, e.g. ['config', 'port']); reported
+   * with line and column. `atKey` points at the key itself (an unknown key) rather than its value.
+   */
+  report(path: readonly PathSegment[], message: string, atKey?: boolean): void;
   /** Resolves a path written in the declaration, relative to the declaration's file. */
   resolvePath(specifier: string): string;
 }

@@ -199,6 +199,7 @@ export function schemaIssues(errors: readonly ErrorObject[] | null | undefined, 
     const p = e.params as Record<string, unknown>;
     if (e.keyword !== 'type' && wrongType.has(e.instancePath)) continue;
     if (e.propertyName !== undefined) continue; // inside propertyNames: the propertyNames error says it
+    if (e.keyword === 'if') continue; // 'must match "then" schema': the then/else branch's own errors say what
     let path = [...basePath, ...parsePointer(e.instancePath, data)];
     let atKey = false;
     let message: string;

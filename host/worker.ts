@@ -141,6 +141,8 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
       { kind: 'message', handler: plan.info, logger: log, id: delivery.messageId, signal: entry.abort.signal, details: { message: ctx, payload } },
       (exec) => host.handlers.invoke(exec, plan.info, payload, ctx),
     );
+    // When the timeout or the shutdown wins the race, the execution still ends later: observe it.
+    execution.catch((late: unknown) => log.debug({ err: late }, 'execution ended after its message was settled'));
     try {
       // Settled only when the whole onion resolved: after the commit and the publisher's flush.
       await Promise.race([execution, timedOut]);
@@ -148,8 +150,6 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
     } catch (err) {
       if (err instanceof ShutdownError) return settle(entry, { action: 'requeue' }, log);
       const error = (err as Error)?.message ?? String(err);
-      // A late end of a timed-out execution is only logged; the message was already settled.
-      if (err instanceof TimeoutError) execution.catch((late: unknown) => log.debug({ err: late }, 'timed-out execution ended'));
       if (delivery.attempt < plan.retry.maxAttempts) {
         const delayMs = retryDelay(plan.retry, delivery.attempt);
         log.warn({ err, delayMs }, `message failed (attempt ${delivery.attempt} of ${plan.retry.maxAttempts}); retrying`);

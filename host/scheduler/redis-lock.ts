@@ -22,10 +22,10 @@ export class RedisLock implements SchedulerLock {
   readonly #prefix: string;
   #redis: Redis | undefined;
 
-  /** `?prefix=...` in the URL overrides the key prefix (default `jararaca:<service>:scheduler:`). */
+  /** Keys are `<prefix><service>:scheduler:...`; `?prefix=...` in the URL sets the prefix (default `jararaca:`). */
   constructor(url: string, service: string) {
     const parsed = new URL(url);
-    this.#prefix = parsed.searchParams.get('prefix') ?? `jararaca:${service}:scheduler:`;
+    this.#prefix = `${parsed.searchParams.get('prefix') ?? 'jararaca:'}${service}:scheduler:`;
     parsed.searchParams.delete('prefix');
     this.#url = parsed.toString();
     this.where = redactUrl(this.#url);

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { asValue } from 'awilix';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { definePlugin } from 'jararaca';
+import { definePlugin, schemaIssues } from 'jararaca';
 
 const optionsSchema = {
   type: 'object',
@@ -17,7 +17,7 @@ const optionsSchema = {
 } as const;
 
 // Environment values arrive as text: coerce them to the schema's types ("8080" → 8080).
-const ajv = new Ajv2020({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
+const ajv = new Ajv2020({ allErrors: true, useDefaults: true, coerceTypes: true, verbose: true, strict: false });
 
 function loadSchema(schema: unknown, resolvePath: (p: string) => string): Record<string, unknown> {
   if (typeof schema === 'string') return JSON.parse(readFileSync(resolvePath(schema), 'utf8')) as Record<string, unknown>;
@@ -38,12 +38,7 @@ export default definePlugin({
     const config = ctx.service.config ?? {};
     const validate = ajv.compile(schema);
     if (validate(config)) return;
-    for (const e of validate.errors ?? []) {
-      const segments = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
-      const extra = e.keyword === 'additionalProperties' ? [String((e.params as { additionalProperty: string }).additionalProperty)] : [];
-      const message = e.keyword === 'required' ? `missing required key '${(e.params as { missingProperty: string }).missingProperty}'` : e.keyword === 'additionalProperties' ? 'unknown key' : (e.message ?? 'is invalid');
-      ctx.report(['config', ...segments, ...extra], message);
-    }
+    for (const issue of schemaIssues(validate.errors, config, ['config'])) ctx.report(issue.path, issue.message, issue.atKey);
   },
   setup(ctx) {
     // check() already validated and coerced service.config in place.

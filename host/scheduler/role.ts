@@ -1,0 +1,71 @@
+// The scheduler role: each scheduled action's fires run as executions through the interceptor
+// onion (own scope, session, publisher), coordinated across replicas by the selected lock.
+import type { FastifyBaseLogger } from 'fastify';
+import type { RoleOptions } from '../cli.ts';
+import type { Host, RoleHandle } from '../host.ts';
+import { startHealthServer } from '../http.ts';
+import { describeScheduledActions, resolveActions } from './actions.ts';
+import { systemClock } from './clock.ts';
+import type { ScheduledFire } from './decorator.ts';
+import { Scheduler } from './scheduler.ts';
+import { selectLock, type KnexLike } from './select-lock.ts';
+
+export { describeScheduledActions };
+
+export async function startSchedulerRole(host: Host, options: Pick<RoleOptions, 'actions' | 'healthPort'> = {}): Promise<RoleHandle> {
+  const settings = host.service.scheduler ?? {};
+  const logger = host.logger.child({ role: 'scheduler' });
+  const actions = resolveActions(host, options.actions);
+  const byName = new Map(actions.map((a) => [a.name, a]));
+  const { lock, reason } = await selectLock({ url: settings.lock, service: host.service.name, clock: systemClock, knex: host.capability<KnexLike>('knex:default') });
+  await lock.open();
+  logger.info({ lock: lock.kind, where: lock.where, reason }, `scheduler lock: ${lock.kind} (${lock.where})`);
+  if (lock.kind === 'memory' && actions.some((a) => a.exclusive)) {
+    logger.warn('the scheduler lock is in process: if several scheduler replicas run this service, each fires every slot. Set scheduler.lock to redis://... or postgres://..., or declare a knex-session on PostgreSQL');
+  }
+
+  const scheduler = new Scheduler({
+    actions,
+    lock,
+    logger,
+    run: (action, fire) => {
+      const { handler } = byName.get(action.name)!;
+      const slot = fire.slot.toISOString();
+      return host.execute(
+        {
+          kind: 'scheduled',
+          handler,
+          logger: logger.child({ action: action.name, slot }) as FastifyBaseLogger,
+          details: { slot: fire.slot, firedAt: fire.firedAt, cron: action.schedule.expression, action: action.name },
+          signal: fire.signal,
+        },
+        (execution) => host.handlers.invoke(execution, handler, { action: action.name, slot: fire.slot, firedAt: fire.firedAt, signal: execution.signal } satisfies ScheduledFire),
+      );
+    },
+  });
+
+  let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
+  try {
+    if (!host.roles.has('http')) health = await startHealthServer(host, options.healthPort ?? settings.healthPort ?? 3002);
+  } catch (err) {
+    await lock.close();
+    throw err;
+  }
+  scheduler.start();
+  const next = Object.fromEntries(scheduler.nextFires().map((f) => [f.action, f.next === undefined ? null : new Date(f.next).toISOString()]));
+  if (!actions.length) logger.warn('no scheduled actions to run (none declared, or none left by --actions)');
+  logger.info({ actions: next, healthPort: health?.port }, `scheduler started with ${actions.length} action${actions.length === 1 ? '' : 's'}`);
+
+  return {
+    role: 'scheduler',
+    address: health ? `health on port ${health.port}` : undefined,
+    async stop() {
+      try {
+        await scheduler.stop(settings.shutdownTimeoutMs ?? 10000);
+      } finally {
+        await lock.close().catch((err: unknown) => logger.warn({ err }, 'could not close the scheduler lock'));
+        await health?.stop();
+      }
+    },
+  };
+}
