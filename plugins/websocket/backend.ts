@@ -1,0 +1,31 @@
+// The fan-out backend carries staged operations from any process to every HTTP process. One
+// channel per service (prefix + 'ws'): each flush is one packet, so a process's operations
+// arrive everywhere in the order they were staged; each HTTP process applies what concerns
+// its own connections.
+import type { HealthReport } from 'jararaca';
+
+export type WsOp =
+  | { op: 'broadcast'; frame: string }
+  | { op: 'rooms'; rooms: string[]; frame: string }
+  | { op: 'to'; ids: string[]; frame: string }
+  | { op: 'join'; id: string; rooms: string[] }
+  | { op: 'leave'; id: string; rooms: string[] };
+
+export interface WsPacket {
+  ops: WsOp[];
+}
+
+export interface WsBackend {
+  /** For logs and health: the URL without its password. */
+  readonly description: string;
+  /** Connects. With `onPacket` (HTTP processes), also receives every packet any process publishes. */
+  start(onPacket?: (packet: WsPacket) => void): Promise<void>;
+  /** Resolves once the backend accepted the packet; rejects (fast) when it is unreachable. */
+  publish(packet: WsPacket): Promise<void>;
+  health(): HealthReport;
+  stop(): Promise<void>;
+}
+
+export function channelName(prefix: string): string {
+  return `${prefix}ws`;
+}

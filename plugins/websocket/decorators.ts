@@ -1,0 +1,58 @@
+// @WebSocketEndpoint on a controller class, and @OnConnect / @OnMessage / @OnClose on its methods.
+// Built with the public classDecorator/handlerDecorator: every method becomes a handler of kind
+// 'websocket' whose spec carries the endpoint's path and what the method answers to.
+import type { FastifyRequest } from 'fastify';
+import { classDecorator, handlerDecorator } from 'jararaca';
+import type { WsConnection } from './connection.ts';
+import type { WsMessage, WsMessageDefinition } from './messages.ts';
+
+/** The handler kind this plugin adds: `ctx.handlers.ofKind('websocket')`, `execution.kind`. */
+export const WS_KIND = 'websocket';
+
+export interface WebSocketEndpointOptions {
+  /** Message types clients may send besides those named by @OnMessage (validated, then refused with an error frame if no handler). */
+  messages?: readonly WsMessageDefinition[];
+}
+
+export interface WebSocketEndpointSpec {
+  path: string;
+  messages: readonly WsMessageDefinition[];
+}
+
+export type WsHandlerSpec =
+  | { event: 'connect' }
+  | { event: 'message'; type: string; definition?: WsMessageDefinition }
+  | { event: 'close' };
+
+/** What a handler's spec is once the registry merged the class's and the method's. */
+export type WsHandlerInfoSpec = WebSocketEndpointSpec & WsHandlerSpec;
+
+type Reply = WsMessage | void | undefined;
+type MethodDecorator<F> = <This>(value: F & ((this: This, ...args: never[]) => unknown), context: ClassMethodDecoratorContext<This>) => void;
+
+/** Serves the class's WebSocket handlers at `path` in the HTTP role. */
+export function WebSocketEndpoint(path: string, options: WebSocketEndpointOptions = {}) {
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError(`@WebSocketEndpoint(path) needs a path starting with '/', got ${JSON.stringify(path)}`);
+  return classDecorator<WebSocketEndpointSpec>(WS_KIND, { path, messages: [...(options.messages ?? [])] });
+}
+
+/**
+ * Runs when a client connects (one execution), with the upgrade request. Throw `WsClose(4401)` to
+ * refuse; set `connection.state` for later handlers; a returned message is sent to the client.
+ */
+export function OnConnect(): MethodDecorator<(connection: WsConnection, request: FastifyRequest) => Reply | Promise<Reply>> {
+  return (value, context) => handlerDecorator<WsHandlerSpec>(WS_KIND, { event: 'connect' })(value, context as ClassMethodDecoratorContext);
+}
+
+/** Runs for each valid client message of this type (one execution each); a returned message is the reply. */
+export function OnMessage<T extends string, D>(message: WsMessageDefinition<T, D>): MethodDecorator<(data: D, connection: WsConnection) => Reply | Promise<Reply>>;
+export function OnMessage(type: string): MethodDecorator<(data: unknown, connection: WsConnection) => Reply | Promise<Reply>>;
+export function OnMessage(message: WsMessageDefinition | string): MethodDecorator<(data: never, connection: WsConnection) => Reply | Promise<Reply>> {
+  const spec: WsHandlerSpec = typeof message === 'string' ? { event: 'message', type: message } : { event: 'message', type: message.type, definition: message };
+  return (value, context) => handlerDecorator<WsHandlerSpec>(WS_KIND, spec)(value, context as ClassMethodDecoratorContext);
+}
+
+/** Runs once after the connection closed (one execution); the socket can no longer be written. */
+export function OnClose(): MethodDecorator<(connection: WsConnection, code: number, reason: string) => unknown> {
+  return (value, context) => handlerDecorator<WsHandlerSpec>(WS_KIND, { event: 'close' })(value, context as ClassMethodDecoratorContext);
+}

@@ -1,0 +1,60 @@
+// Groups the 'websocket' handlers by endpoint path and compiles each message type's schema once.
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { JararacaError, type HandlerInfo } from 'jararaca';
+import type { WsHandlerInfoSpec } from './decorators.ts';
+
+export interface MessageRoute {
+  type: string;
+  validate?: ValidateFunction;
+  handler?: HandlerInfo;
+}
+
+export interface Endpoint {
+  path: string;
+  /** Controller class names, for logs and `validate`. */
+  controllers: Set<string>;
+  connect?: HandlerInfo;
+  close?: HandlerInfo;
+  messages: Map<string, MessageRoute>;
+}
+
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+
+export function buildEndpoints(handlers: readonly HandlerInfo[]): Endpoint[] {
+  const byPath = new Map<string, Endpoint>();
+  const owner = new Map<string, HandlerInfo['controller']>();
+  for (const handler of handlers) {
+    const spec = handler.spec as Partial<WsHandlerInfoSpec>;
+    if (typeof spec.path !== 'string') {
+      throw new JararacaError('JRR_WS_NO_ENDPOINT', `${handler.name} has a WebSocket handler decorator, but its class has no @WebSocketEndpoint(path): add one.`);
+    }
+    const known = owner.get(spec.path);
+    if (known && known !== handler.controller) {
+      throw new JararacaError('JRR_WS_DUPLICATE_ENDPOINT', `@WebSocketEndpoint('${spec.path}') is declared by both ${known.name} and ${handler.controller.name}: one path, one controller.`);
+    }
+    owner.set(spec.path, handler.controller);
+    let endpoint = byPath.get(spec.path);
+    if (!endpoint) {
+      endpoint = { path: spec.path, controllers: new Set(), messages: new Map() };
+      for (const def of spec.messages ?? []) endpoint.messages.set(def.type, { type: def.type, validate: ajv.compile(def.schema as object) });
+      byPath.set(spec.path, endpoint);
+    }
+    endpoint.controllers.add(handler.controller.name);
+    const duplicate = (what: string) =>
+      new JararacaError('JRR_WS_DUPLICATE_HANDLER', `${handler.name}: the endpoint '${spec.path}' already has a handler for ${what}; keep one.`);
+    if (spec.event === 'connect') {
+      if (endpoint.connect) throw duplicate('@OnConnect');
+      endpoint.connect = handler;
+    } else if (spec.event === 'close') {
+      if (endpoint.close) throw duplicate('@OnClose');
+      endpoint.close = handler;
+    } else if (spec.event === 'message' && typeof spec.type === 'string') {
+      const route = endpoint.messages.get(spec.type) ?? { type: spec.type };
+      if (route.handler) throw duplicate(`messages of type '${spec.type}'`);
+      route.handler = handler;
+      if (spec.definition) route.validate = ajv.compile(spec.definition.schema as object);
+      endpoint.messages.set(spec.type, route);
+    }
+  }
+  return [...byPath.values()];
+}

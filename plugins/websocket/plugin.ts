@@ -1,0 +1,70 @@
+// The built-in `websocket` plugin: wires the backend, the HTTP side and the staging interceptor.
+import { definePlugin } from 'jararaca';
+import type { WsBackend, WsPacket } from './backend.ts';
+import { memoryBackend } from './backend-memory.ts';
+import { redisBackend } from './backend-redis.ts';
+import { ConnectionRegistry } from './connection.ts';
+import { WS_KIND } from './decorators.ts';
+import { buildEndpoints } from './endpoints.ts';
+import { StagedWsManager, useWsManager } from './manager.ts';
+import { optionsSchema, resolveOptions } from './options.ts';
+import { WebSocketServer } from './server.ts';
+
+export default definePlugin({
+  name: 'websocket',
+  options: optionsSchema,
+  setup(ctx) {
+    const options = resolveOptions(ctx.options, ctx.service.name);
+    const logger = ctx.logger;
+    const backend: WsBackend = options.url.startsWith('memory:')
+      ? memoryBackend(options.prefix)
+      : redisBackend({ url: options.url, prefix: options.prefix, connectTimeoutMs: options.connectTimeoutMs, reconnectMaxDelayMs: options.reconnectMaxDelayMs, logger });
+    const endpoints = buildEndpoints(ctx.handlers.ofKind(WS_KIND));
+    const registry = new ConnectionRegistry();
+    const serves = ctx.roles.has('http') && endpoints.length > 0;
+    const server = serves ? new WebSocketServer(ctx, options, endpoints, registry, logger) : undefined;
+    let dropped = 0;
+
+    return {
+      async start() {
+        if (backend.description === 'memory://' && !ctx.roles.has('http')) {
+          logger.warn('websocket backend is memory://: messages sent from this process reach no client (clients connect to HTTP processes). Use redis:// to reach them.');
+        }
+        await backend.start(server ? (packet: WsPacket) => server.deliver(packet) : undefined);
+        logger.info({ backend: backend.description, endpoints: endpoints.map((e) => e.path), serving: Boolean(server) }, 'websocket plugin started');
+      },
+      async stop() {
+        await server?.drain();
+        await backend.stop();
+      },
+      health: () => backend.health(),
+      http: server ? (app) => server.register(app) : undefined,
+      async intercept(execution, next) {
+        const manager = new StagedWsManager();
+        useWsManager.provide(execution, manager);
+        let result: unknown;
+        try {
+          result = await next();
+        } catch (err) {
+          manager.take(); // failed: what was staged is dropped
+          throw err;
+        }
+        const ops = manager.take();
+        if (ops.length === 0) return result;
+        try {
+          await backend.publish({ ops });
+        } catch (err) {
+          // The execution's work is done (committed); failing it now would make the client
+          // retry work that succeeded. WebSocket pushes are best effort: drop, log, count.
+          dropped += ops.length;
+          execution.logger.warn({ err, code: 'JRR_WS_DROPPED', dropped: ops.length, droppedTotal: dropped }, 'websocket messages dropped: the backend is unavailable');
+        }
+        return result;
+      },
+      describe: () => [
+        `websocket backend: ${backend.description} (channel ${options.prefix}ws)`,
+        ...endpoints.map((e) => `websocket ${e.path} → ${[...e.controllers].join(', ')} (messages: ${[...e.messages.keys()].join(', ') || 'none'})`),
+      ],
+    };
+  },
+});
