@@ -261,7 +261,8 @@ export class Scheduler {
         Promise.resolve()
           .then(() => this.#options.run(config, { slot: new Date(slot), firedAt: new Date(firedAt), signal: controller.signal }))
           .then(
-            () => 'ok' as const,
+            // A run that returns once its signal aborted at shutdown was still cut short.
+            () => (controller.signal.reason instanceof ShutdownAbort ? ('aborted' as const) : ('ok' as const)),
             (e: unknown) => {
               err = e;
               return controller.signal.reason instanceof ShutdownAbort ? ('aborted' as const) : controller.signal.aborted ? ('timeout' as const) : ('failed' as const);
