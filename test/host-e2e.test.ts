@@ -9,7 +9,8 @@ import { http, repoRoot, spawnHost, writeService, type SpawnedHost } from './sup
 describe('the tasks example over HTTP', () => {
   let host: SpawnedHost;
   before(async () => {
-    host = await spawnHost(path.join(repoRoot, 'examples/tasks/service.yaml'), { args: ['--role', 'http'] });
+    // The example as a new user runs it: embedded defaults, whatever the test run exports.
+    host = await spawnHost(path.join(repoRoot, 'examples/tasks/service.yaml'), { args: ['--role', 'http'], env: { DATABASE_URL: undefined, AMQP_URL: undefined, REDIS_URL: undefined } });
   });
   after(async () => {
     assert.equal(await host.stop(), 0);

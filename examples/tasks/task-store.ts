@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { crud, type Page } from 'jararaca/knex-session';
 
 export interface Task {
   id: string;
@@ -15,27 +16,33 @@ export function systemClock(): Clock {
   return { now: () => new Date() };
 }
 
-/** Tasks kept in the process's memory (a singleton provider). */
-export class InMemoryTaskStore {
-  readonly #tasks = new Map<string, Task>();
+/**
+ * Tasks in the `tasks` table (a singleton provider). Every call runs in the current execution's
+ * transaction (useSession() inside crud), committed when the request succeeds.
+ */
+export class TaskRepository {
   readonly #clock: Clock;
+  readonly #tasks = crud<Task>('tasks', {
+    columns: { id: 'id', title: 'title', status: 'status', createdAt: 'created_at' },
+    filterable: { status: 'string', title: 'string', createdAt: 'date' },
+    sortable: ['createdAt', 'title', 'status'],
+    defaultSort: '-createdAt',
+  });
 
   constructor({ clock }: { clock: Clock }) {
     this.#clock = clock;
   }
 
-  create(title: string): Task {
-    const task: Task = { id: randomUUID(), title, status: 'pending', createdAt: this.#clock.now().toISOString() };
-    this.#tasks.set(task.id, task);
-    return task;
+  create(title: string): Promise<Task> {
+    return this.#tasks.create({ id: randomUUID(), title, status: 'pending', createdAt: this.#clock.now().toISOString() });
   }
 
-  get(id: string): Task | undefined {
+  get(id: string): Promise<Task | undefined> {
     return this.#tasks.get(id);
   }
 
-  list(): { items: Task[]; total: number } {
-    const items = [...this.#tasks.values()];
-    return { items, total: items.length };
+  /** `query` is the request's query string: ?status=done&title[contains]=x&page=2&pageSize=10&sort=-createdAt */
+  list(query: Record<string, unknown>): Promise<Page<Task>> {
+    return this.#tasks.list(query);
   }
 }

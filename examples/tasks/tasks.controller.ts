@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Get, HttpError, Post, RestController } from 'jararaca';
-import type { InMemoryTaskStore, Task } from './task-store.ts';
+import type { Page } from 'jararaca/knex-session';
+import type { Task, TaskRepository } from './task-store.ts';
 
 const taskSchema = {
   type: 'object',
@@ -15,9 +16,9 @@ const taskSchema = {
 
 @RestController('/tasks')
 export class TasksController {
-  readonly #tasks: InMemoryTaskStore;
+  readonly #tasks: TaskRepository;
 
-  constructor({ tasks }: { tasks: InMemoryTaskStore }) {
+  constructor({ tasks }: { tasks: TaskRepository }) {
     this.#tasks = tasks;
   }
 
@@ -37,14 +38,22 @@ export class TasksController {
     return this.#tasks.create(request.body.title);
   }
 
-  @Get('/', { schema: { response: { 200: { type: 'object', properties: { items: { type: 'array', items: taskSchema }, total: { type: 'integer' } } } } } })
-  async list(): Promise<{ items: Task[]; total: number }> {
-    return this.#tasks.list();
+  // ?status=done&title[contains]=milk&createdAt[gte]=2024-05-01&page=1&pageSize=20&sort=-createdAt
+  // (see docs/persistence.md); an unknown field or operator is a 400.
+  @Get('/', {
+    schema: {
+      response: {
+        200: { type: 'object', properties: { items: { type: 'array', items: taskSchema }, total: { type: 'integer' }, page: { type: 'integer' }, pageSize: { type: 'integer' } } },
+      },
+    },
+  })
+  async list(request: FastifyRequest<{ Querystring: Record<string, unknown> }>): Promise<Page<Task>> {
+    return this.#tasks.list(request.query);
   }
 
-  @Get('/:id', { schema: { params: { type: 'object', properties: { id: { type: 'string' } } }, response: { 200: taskSchema } } })
+  @Get('/:id', { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } }, response: { 200: taskSchema } } })
   async get(request: FastifyRequest<{ Params: { id: string } }>): Promise<Task> {
-    const task = this.#tasks.get(request.params.id);
+    const task = await this.#tasks.get(request.params.id);
     if (!task) throw HttpError.notFound(`task ${request.params.id} not found`);
     return task;
   }

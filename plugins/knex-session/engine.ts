@@ -1,0 +1,68 @@
+// Picks the database engine from the URL: postgres:// → knex + pg against a real server;
+// pglite://memory or pglite://./dir → PostgreSQL compiled to WASM, in process (knex-pglite).
+// Both speak the same SQL, so migrations and queries run unchanged on either.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import knex, { type Knex } from 'knex';
+
+export type Engine = 'postgres' | 'pglite';
+
+export interface EngineOptions {
+  url: string;
+  pool?: { min?: number; max?: number; acquireTimeoutMs?: number };
+  connectTimeoutMs?: number;
+  /** Resolves a relative pglite directory (relative to service.yaml). */
+  resolvePath(specifier: string): string;
+}
+
+export interface EngineInfo {
+  engine: Engine;
+  /** host:port for PostgreSQL, `memory` or the data directory for PGlite: what logs name. */
+  target: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/** `url` is a form this plugin accepts; returns why not otherwise. */
+export function urlProblem(url: string): string | undefined {
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    try {
+      new URL(url);
+      return undefined;
+    } catch {
+      return 'is not a valid URL (postgres://user:password@host:5432/database)';
+    }
+  }
+  if (/^pglite:\/\/.+/i.test(url)) return undefined;
+  return "must start with postgres:// (a PostgreSQL server), pglite://memory or pglite://./data-directory (embedded PostgreSQL)";
+}
+
+export function describeUrl(url: string): EngineInfo {
+  if (/^pglite:/i.test(url)) {
+    const target = url.replace(/^pglite:\/\//i, '');
+    return { engine: 'pglite', target: target === 'memory' ? 'memory' : target };
+  }
+  const u = new URL(url);
+  return { engine: 'postgres', target: `${u.hostname || 'localhost'}:${u.port || '5432'}` };
+}
+
+export function createKnex(options: EngineOptions): { knex: Knex; info: EngineInfo } {
+  const info = describeUrl(options.url);
+  const acquireConnectionTimeout = options.pool?.acquireTimeoutMs ?? 10000;
+  if (info.engine === 'pglite') {
+    // knex-pglite is CommonJS with `export =`; PGlite has exactly one connection (no pool options).
+    const ClientPgLite = require('knex-pglite') as typeof knex.Client;
+    const connection = info.target === 'memory' ? {} : { filename: options.resolvePath(info.target) };
+    if (info.target !== 'memory') info.target = path.relative(process.cwd(), connection.filename as string) || '.';
+    return { info, knex: knex({ client: ClientPgLite, dialect: 'postgres', connection, acquireConnectionTimeout } as Knex.Config) };
+  }
+  return {
+    info,
+    knex: knex({
+      client: 'pg',
+      connection: { connectionString: options.url, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000 } as Knex.PgConnectionConfig,
+      pool: { min: options.pool?.min ?? 0, max: options.pool?.max ?? 10 },
+      acquireConnectionTimeout,
+    }),
+  };
+}

@@ -1,0 +1,54 @@
+// Database failures a client cannot fix become 503s with a stable code, so the HTTP role answers
+// "try again" instead of a bare 500, and the worker can tell a transient outage from a bug.
+import { JararacaError } from 'jararaca';
+
+/** The database is unreachable, or a connection broke mid-execution. Carries `statusCode: 503`. */
+export class DatabaseUnavailableError extends JararacaError {
+  readonly statusCode = 503;
+  constructor(code: 'JRR_DB_UNAVAILABLE' | 'JRR_DB_POOL_TIMEOUT', message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** A useSession()/crud() call that cannot work here (no session for this handler, unknown connection...). */
+export class SessionError extends JararacaError {}
+
+// Node socket errors and PostgreSQL SQLSTATEs of class 08 (connection exception) and 57P0x
+// (the server is shutting down / not accepting connections yet).
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', '57P01', '57P02', '57P03']);
+const NETWORK_MESSAGES = /Connection terminated|connection is not queryable|Client has encountered a connection error|terminating connection|Client was closed|timeout expired/i;
+
+export function isConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code && (NETWORK_CODES.has(code) || code.startsWith('08'))) return true;
+  if (err instanceof AggregateError && err.errors.some(isConnectionError)) return true;
+  return NETWORK_MESSAGES.test(err.message);
+}
+
+export function isPoolTimeout(err: unknown): boolean {
+  return err instanceof Error && err.name === 'KnexTimeoutError';
+}
+
+/** Maps a connectivity failure to a DatabaseUnavailableError; anything else is returned as is. */
+export function mapDatabaseError(err: unknown, target: string, connection: string): unknown {
+  if (err instanceof DatabaseUnavailableError) return err;
+  if (isPoolTimeout(err)) {
+    return new DatabaseUnavailableError(
+      'JRR_DB_POOL_TIMEOUT',
+      `no database connection became free in time (connection '${connection}', ${target}): every pooled connection is busy. ` +
+        `Raise pool.max or pool.acquireTimeoutMs of the knex-session plugin, or make transactions shorter.`,
+      { cause: err },
+    );
+  }
+  if (isConnectionError(err)) {
+    return new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', `the database at ${target} is unavailable (connection '${connection}'): ${describeCause(err)}. Retry later.`, { cause: err });
+  }
+  return err;
+}
+
+function describeCause(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (err instanceof AggregateError && err.errors[0]) return describeCause(err.errors[0]);
+  return e.code && !e.message.includes(e.code) ? `${e.code} ${e.message}` : e.message;
+}

@@ -1,0 +1,155 @@
+// Built-in `knex-session` plugin: one database transaction per execution (useSession()), on
+// PostgreSQL (postgres://) or embedded PostgreSQL (pglite://memory, pglite://./dir), with knex
+// migrations, health and 503s when the database is away. Uses only the public plugin API.
+import { asValue } from 'awilix';
+import { definePlugin, redactUrl, type Execution, type Next } from 'jararaca';
+import { Connectivity } from './connectivity.ts';
+import { createKnex, describeUrl, urlProblem } from './engine.ts';
+import { isConnectionError, mapDatabaseError } from './errors.ts';
+import { LazyTransaction } from './lazy-transaction.ts';
+import { SESSION_METADATA, type SessionMetadata } from './metadata.ts';
+import { migrateLatest } from './migrations.ts';
+import { registerConnection, sessionsOf, unregisterConnection } from './session.ts';
+
+export { useSession, withNewSession, useKnex } from './session.ts';
+export { ReadOnly, NoSession, IsolationLevel, SessionOptions, SESSION_METADATA } from './metadata.ts';
+export type { SessionMetadata } from './metadata.ts';
+export { DatabaseUnavailableError, SessionError } from './errors.ts';
+export { crud, Crud } from './crud.ts';
+export type { CrudOptions, Page } from './crud.ts';
+export { parseListQuery, applyListQuery } from './list-query.ts';
+export type { ListQuery, ListQueryOptions, Filter, FilterOperator, FieldType, SortSpec } from './list-query.ts';
+
+export const optionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url'],
+  properties: {
+    connection: {
+      type: 'string',
+      pattern: '^[A-Za-z_][A-Za-z0-9_-]*$',
+      default: 'default',
+      description: "Name used by useSession(name) and the 'knex:<name>' capability. Declare one plugin entry per connection.",
+    },
+    url: {
+      type: 'string',
+      minLength: 1,
+      description: 'postgres://user:password@host:5432/db (PostgreSQL), pglite://memory or pglite://./dir (embedded, relative to service.yaml).',
+    },
+    pool: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        min: { type: 'integer', minimum: 0, description: 'Connections kept open (default 0). PostgreSQL only.' },
+        max: { type: 'integer', minimum: 1, description: 'Most connections, so most concurrent transactions (default 10). PostgreSQL only.' },
+        acquireTimeoutMs: { type: 'integer', minimum: 1, description: 'How long an execution waits for a free connection before failing with 503 (default 10000).' },
+      },
+    },
+    connectTimeoutMs: { type: 'integer', minimum: 1, description: 'TCP connect timeout to PostgreSQL (default 5000).' },
+    migrations: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        directory: { type: 'string', minLength: 1, description: 'Folder of knex migration files (.ts or .js), relative to service.yaml.' },
+        auto: { type: 'boolean', description: 'Run pending migrations at start, before the service reports ready.' },
+      },
+    },
+  },
+} as const;
+
+const plugin = definePlugin({
+  name: 'knex-session',
+  options: optionsSchema,
+  check(ctx) {
+    const problem = urlProblem(ctx.options.url);
+    if (problem) ctx.report([...ctx.at, 'with', 'url'], problem);
+    if (ctx.options.migrations?.auto && !ctx.options.migrations.directory) ctx.report([...ctx.at, 'with', 'migrations'], 'auto: true needs a directory');
+    if (ctx.options.pool && ctx.options.pool.min !== undefined && ctx.options.pool.max !== undefined && ctx.options.pool.min > ctx.options.pool.max) {
+      ctx.report([...ctx.at, 'with', 'pool', 'min'], 'must not exceed pool.max');
+    }
+    if (!problem && describeUrl(ctx.options.url).engine === 'pglite') {
+      for (const key of ['min', 'max'] as const) {
+        if (ctx.options.pool?.[key] !== undefined) ctx.report([...ctx.at, 'with', 'pool', key], 'the embedded engine (pglite://) has exactly one connection: remove pool.min and pool.max');
+      }
+    }
+    // Connection names are unique among the knex-session entries.
+    const name = ctx.options.connection ?? 'default';
+    const index = ctx.at[1] as number;
+    const earlier = (ctx.service.interceptors ?? []).slice(0, index).some((e) => e?.use === 'knex-session' && ((e.with as { connection?: string } | undefined)?.connection ?? 'default') === name);
+    if (earlier) ctx.report([...ctx.at, 'with', 'connection'], `another knex-session entry already declares the connection '${name}': give this one a different name`);
+  },
+  setup(ctx) {
+    const name = ctx.options.connection ?? 'default';
+    const { knex, info } = createKnex({ url: ctx.options.url, pool: ctx.options.pool, connectTimeoutMs: ctx.options.connectTimeoutMs, resolvePath: ctx.resolvePath });
+    const logger = ctx.logger.child({ connection: name });
+    const directory = ctx.options.migrations?.directory ? ctx.resolvePath(ctx.options.migrations.directory) : undefined;
+    const target = info.engine === 'pglite' ? `pglite:${info.target}` : info.target;
+    const connectivity = new Connectivity({
+      knex,
+      logger,
+      target,
+      connection: name,
+      onConnected:
+        ctx.options.migrations?.auto && directory
+          ? async () => {
+              const applied = await migrateLatest(knex, directory);
+              logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s) on ${target}` : `migrations up to date on ${target}`);
+            }
+          : undefined,
+    });
+    const lost = (err: unknown) => connectivity.lost(err);
+    registerConnection({ name, knex, target, onConnectionLost: lost });
+
+    const intercept = async (execution: Execution, next: Next): Promise<unknown> => {
+      const meta = execution.getMetadata<SessionMetadata>(SESSION_METADATA);
+      const sessions = sessionsOf(execution);
+      if (meta?.none) {
+        sessions.set(name, { none: `${execution.handler.name} is marked @NoSession(): it has no database session; remove the decorator, or use withNewSession()` });
+        return next();
+      }
+      const session = new LazyTransaction(knex, { readOnly: meta?.readOnly, isolationLevel: meta?.isolationLevel });
+      sessions.set(name, session);
+      let result: unknown;
+      try {
+        result = await next();
+      } catch (err) {
+        try {
+          await session.rollback();
+        } catch (rollbackErr) {
+          execution.logger.warn({ err: rollbackErr, connection: name }, 'rollback failed (the database closes the transaction when the connection drops)');
+        }
+        throw fail(err);
+      }
+      try {
+        await session.commit();
+      } catch (err) {
+        await session.rollback().catch(() => undefined);
+        throw fail(err);
+      }
+      return result;
+    };
+    const fail = (err: unknown) => {
+      if (isConnectionError(err)) lost(err);
+      return mapDatabaseError(err, target, name);
+    };
+
+    return {
+      intercept,
+      async start() {
+        logger.info({ engine: info.engine, target, url: redactUrl(ctx.options.url) }, `database connection '${name}': ${info.engine} at ${target}`);
+        await connectivity.start();
+      },
+      async stop() {
+        connectivity.stop();
+        unregisterConnection(name);
+        await knex.destroy();
+      },
+      health: () => ({ ready: connectivity.ready, detail: connectivity.detail }),
+      register: name === 'default' ? { knex: asValue(knex) } : { [`knex:${name}`]: asValue(knex) },
+      provides: { [`knex:${name}`]: knex },
+      describe: () => [`knex-session '${name}': ${info.engine} at ${target}${directory ? `, migrations in ${directory}${ctx.options.migrations?.auto ? ' (auto)' : ''}` : ''}`],
+    };
+  },
+});
+
+export default plugin;

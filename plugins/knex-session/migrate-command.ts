@@ -1,0 +1,96 @@
+// `jararaca-host migrate latest|rollback|status|make NAME [--config PATH] [--connection NAME]`.
+// Registered in host/cli.ts's `commands`. It imports the framework lazily: cli.ts imports this
+// file while 'jararaca' itself is still loading.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CliIO } from 'jararaca';
+
+const USAGE = `Usage: jararaca-host migrate latest|rollback|status|make NAME [--config PATH] [--connection NAME] [--all]
+
+Runs the knex migrations of a knex-session plugin declared in service.yaml (migrations.directory).
+  latest      apply every pending migration (one batch)
+  rollback    undo the last batch (--all: every batch)
+  status      list applied and pending migrations
+  make NAME   write migrations/<timestamp>_NAME.ts with up/down stubs
+
+Options:
+  --config PATH      the service declaration (default: ./service.yaml, else ./config/service.yaml)
+  --connection NAME  which knex-session entry (default: 'default')
+  --all              with rollback: every batch`;
+
+export const migrateCommand = {
+  summary: 'run, undo or list knex migrations of a knex-session plugin',
+  async run(argv: string[], io: CliIO): Promise<number> {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: { config: { type: 'string', short: 'c' }, connection: { type: 'string' }, all: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      });
+    } catch (err) {
+      io.stderr.write(`jararaca-host migrate: ${(err as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    const { values, positionals } = parsed;
+    const action = positionals[0];
+    if (values.help || !action) {
+      (values.help ? io.stdout : io.stderr).write(USAGE + '\n');
+      return values.help ? 0 : 2;
+    }
+    if (!['latest', 'rollback', 'status', 'make'].includes(action)) {
+      io.stderr.write(`jararaca-host migrate: unknown action '${action}'\n\n${USAGE}\n`);
+      return 2;
+    }
+    const { Host, redactUrl } = await import('jararaca');
+    const { createKnex } = await import('./engine.ts');
+    const { makeMigration, migrateLatest, migrateRollback, migrationStatus } = await import('./migrations.ts');
+    const config = values.config ? path.resolve(values.config) : ['service.yaml', 'config/service.yaml'].map((f) => path.resolve(f)).find((f) => existsSync(f)) ?? path.resolve('service.yaml');
+    const host = await Host.load({ config, roles: [] });
+    const name = values.connection ?? 'default';
+    const entries = host.plugins.filter((p) => p.definition.name === 'knex-session');
+    const entry = entries.find((p) => ((p.options as { connection?: string }).connection ?? 'default') === name);
+    if (!entry) {
+      io.stderr.write(`jararaca-host migrate: ${host.declaration.file} declares no knex-session plugin with connection '${name}'` + (entries.length ? ` (declared: ${entries.map((p) => (p.options as { connection?: string }).connection ?? 'default').join(', ')})` : '') + '\n');
+      return 2;
+    }
+    const options = entry.options as { url: string; pool?: { min?: number; max?: number; acquireTimeoutMs?: number }; connectTimeoutMs?: number; migrations?: { directory?: string } };
+    if (!options.migrations?.directory) {
+      io.stderr.write(`jararaca-host migrate: the knex-session plugin '${name}' has no migrations.directory in ${host.declaration.file}\n`);
+      return 2;
+    }
+    const directory = host.declaration.resolveFrom(options.migrations.directory);
+    const shown = path.relative(process.cwd(), directory) || '.';
+    if (action === 'make') {
+      if (!positionals[1]) {
+        io.stderr.write(`jararaca-host migrate make: give the migration a name\n\n${USAGE}\n`);
+        return 2;
+      }
+      io.stdout.write(`created ${path.relative(process.cwd(), makeMigration(directory, positionals[1]))}\n`);
+      return 0;
+    }
+    const { knex, info } = createKnex({ url: options.url, pool: options.pool, connectTimeoutMs: options.connectTimeoutMs, resolvePath: (s) => host.declaration.resolveFrom(s) });
+    const where = `${info.engine} ${info.engine === 'postgres' ? redactUrl(options.url) : info.target}`;
+    try {
+      if (action === 'latest') {
+        const applied = await migrateLatest(knex, directory);
+        io.stdout.write(applied.length ? `applied ${applied.length} migration(s) on ${where}:\n${applied.map((n) => `  ${n}\n`).join('')}` : `already up to date on ${where}\n`);
+      } else if (action === 'rollback') {
+        const undone = await migrateRollback(knex, directory, values.all ?? false);
+        io.stdout.write(undone.length ? `rolled back ${undone.length} migration(s) on ${where}:\n${undone.map((n) => `  ${n}\n`).join('')}` : `nothing to roll back on ${where}\n`);
+      } else {
+        const status = await migrationStatus(knex, directory);
+        io.stdout.write(
+          `migrations in ${shown} on ${where}:\n` +
+            status.completed.map((n) => `  applied  ${n}\n`).join('') +
+            status.pending.map((n) => `  pending  ${n}\n`).join('') +
+            `${status.completed.length} applied, ${status.pending.length} pending\n`,
+        );
+      }
+      return 0;
+    } finally {
+      await knex.destroy();
+    }
+  },
+};

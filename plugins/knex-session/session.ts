@@ -1,0 +1,102 @@
+// useSession() and withNewSession(): each execution gets one lazy transaction per declared
+// connection; the knex-session interceptor commits or rolls it back when the execution ends.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { currentExecution, defineHook, type Execution } from 'jararaca';
+import type { Knex } from 'knex';
+import { mapDatabaseError, SessionError } from './errors.ts';
+import { LazyTransaction } from './lazy-transaction.ts';
+
+/** A declared connection, registered by the plugin's setup for this process. */
+export interface ConnectionState {
+  readonly name: string;
+  readonly knex: Knex;
+  /** host:port or pglite target, for messages. */
+  readonly target: string;
+  /** Called when a query failed because the database went away (starts the reconnect probe). */
+  onConnectionLost(err: unknown): void;
+}
+
+const connections = new Map<string, ConnectionState>();
+
+export function registerConnection(state: ConnectionState): void {
+  if (connections.has(state.name)) throw new SessionError('JRR_SESSION_DUPLICATE_CONNECTION', `two knex-session plugins declare the connection '${state.name}': give each a different 'connection' name`);
+  connections.set(state.name, state);
+}
+
+export function unregisterConnection(name: string): void {
+  connections.delete(name);
+}
+
+export function connectionState(name: string): ConnectionState {
+  const state = connections.get(name);
+  if (!state) {
+    const known = [...connections.keys()];
+    throw new SessionError(
+      'JRR_SESSION_UNKNOWN_CONNECTION',
+      `no knex-session plugin declares the connection '${name}'` +
+        (known.length ? ` (declared: ${known.join(', ')}); add one with 'connection: ${name}' under interceptors in service.yaml` : `; add '- use: knex-session' under interceptors in service.yaml`),
+    );
+  }
+  return state;
+}
+
+/** What an execution holds per connection: its lazy transaction, or why it has none. */
+export type ExecutionSessions = Map<string, LazyTransaction | { none: string }>;
+
+const sessionsHook = defineHook<ExecutionSessions>({ name: 'useSession', plugin: 'knex-session' });
+
+export function sessionsOf(execution: Execution): ExecutionSessions {
+  let sessions = sessionsHook.peek(execution);
+  if (!sessions) sessionsHook.provide(execution, (sessions = new Map()));
+  return sessions;
+}
+
+// withNewSession(fn) makes useSession() inside fn return its own transaction.
+const overrides = new AsyncLocalStorage<ReadonlyMap<string, Knex.Transaction>>();
+
+/**
+ * The current execution's transaction on `connection` (default 'default'). It begins on its
+ * first query, commits when the execution succeeds and rolls back when anything inside throws.
+ * Do not keep it beyond the execution.
+ */
+export function useSession(connection = 'default'): Knex.Transaction {
+  const override = overrides.getStore()?.get(connection);
+  if (override) return override;
+  const sessions = sessionsHook();
+  const session = sessions.get(connection);
+  if (session instanceof LazyTransaction) return session.transactor();
+  if (session) throw new SessionError('JRR_NO_SESSION', session.none);
+  connectionState(connection); // throws naming the declared connections
+  const execution = currentExecution();
+  throw new SessionError(
+    'JRR_NO_SESSION',
+    `useSession('${connection}') has no transaction in ${execution?.handler.name ?? 'this execution'}: the knex-session plugin for '${connection}' must be listed before any interceptor that calls useSession()`,
+  );
+}
+
+/**
+ * Runs `fn` in its own transaction on `connection`, independent of the execution's: committed
+ * when `fn` resolves (even if the execution later fails), rolled back if it throws. Inside `fn`,
+ * useSession(connection) returns this transaction. Works outside executions too (start-up code).
+ * On the embedded engine (one connection) do not call it while the execution's own transaction
+ * is open: it would wait for that connection until the acquire timeout.
+ */
+export async function withNewSession<T>(fn: (trx: Knex.Transaction) => Promise<T> | T, connection = 'default'): Promise<T> {
+  const state = connectionState(connection);
+  try {
+    return await state.knex.transaction<T>(async (trx) => {
+      const map = new Map(overrides.getStore() ?? []);
+      map.set(connection, trx);
+      return overrides.run(map, async () => fn(trx));
+    });
+  } catch (err) {
+    const mapped = mapDatabaseError(err, state.target, connection);
+    if (mapped !== err) state.onConnectionLost(err);
+    throw mapped;
+  }
+}
+
+/** The knex instance of a connection (pooled, not transactional): for code outside executions. */
+export function useKnex(connection = 'default'): Knex {
+  return connectionState(connection).knex;
+}
