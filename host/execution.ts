@@ -4,6 +4,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { AwilixContainer } from 'awilix';
+import { LightScope, type ExecutionScope } from './scope.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { JararacaError } from './errors.ts';
 import type { MetadataKey } from './decorators.ts';
@@ -41,34 +42,37 @@ export class Execution {
   readonly id: string;
   readonly kind: ExecutionKind;
   readonly handler: HandlerInfo;
-  readonly scope: AwilixContainer;
+  /** This execution's container: resolve providers, register per-execution values. */
+  readonly scope: ExecutionScope;
   readonly logger: FastifyBaseLogger;
   readonly details: Readonly<Record<string, unknown>>;
   readonly startedAt = Date.now();
-  readonly #abort = new AbortController();
-  // Values that hooks hand out for this execution (useSession's transaction...), by hook key.
-  readonly #locals = new Map<symbol, unknown>();
+  // Made on first use: most executions never look at their signal or hold a hook value.
+  #abort: AbortController | undefined;
+  #locals: Map<symbol, unknown> | undefined;
 
-  constructor(init: ExecutionInit, scope: AwilixContainer) {
+  constructor(init: ExecutionInit, scope: ExecutionScope) {
     this.id = init.id ?? randomUUID();
     this.kind = init.kind;
     this.handler = init.handler;
     this.scope = scope;
     this.logger = init.logger;
     this.details = init.details ?? {};
-    if (init.signal) {
-      if (init.signal.aborted) this.#abort.abort(init.signal.reason);
-      else init.signal.addEventListener('abort', () => this.#abort.abort(init.signal?.reason), { once: true });
+    const outer = init.signal;
+    if (outer) {
+      const abort = (this.#abort = new AbortController());
+      if (outer.aborted) abort.abort(outer.reason);
+      else outer.addEventListener('abort', () => abort.abort(outer.reason), { once: true });
     }
   }
 
   /** Fires when the execution should stop early (timeout, shutdown, client gone). */
   get signal(): AbortSignal {
-    return this.#abort.signal;
+    return (this.#abort ??= new AbortController()).signal;
   }
 
   abort(reason?: unknown): void {
-    this.#abort.abort(reason);
+    (this.#abort ??= new AbortController()).abort(reason);
   }
 
   /** @SetMetadata value for this handler (the method's wins over the class's). */
@@ -77,15 +81,15 @@ export class Execution {
   }
 
   setLocal(key: symbol, value: unknown): void {
-    this.#locals.set(key, value);
+    (this.#locals ??= new Map()).set(key, value);
   }
 
   getLocal<T>(key: symbol): T | undefined {
-    return this.#locals.get(key) as T | undefined;
+    return this.#locals?.get(key) as T | undefined;
   }
 
   hasLocal(key: symbol): boolean {
-    return this.#locals.has(key);
+    return this.#locals?.has(key) ?? false;
   }
 }
 
@@ -130,17 +134,23 @@ export function composeInterceptors(interceptors: readonly Interceptor[]): (exec
  * Runs `handler` as one execution: new scope, context, interceptor onion. The scope is
  * disposed (scoped providers' disposers run) whatever the outcome.
  */
-export async function runExecution<T>(
+export function runExecution<T>(
   root: AwilixContainer,
   onion: (execution: Execution, handler: Next) => Promise<unknown>,
   init: ExecutionInit,
   handler: (execution: Execution) => Promise<T> | T,
 ): Promise<T> {
-  const scope = root.createScope();
+  const scope = new LightScope(root);
   const execution = new Execution(init, scope);
-  try {
-    return (await store.run(execution, () => onion(execution, async () => handler(execution)))) as T;
-  } finally {
-    await scope.dispose();
-  }
+  return store.run(execution, () => onion(execution, async () => handler(execution))).then(
+    (value) => {
+      const disposed = scope.dispose();
+      return (disposed ? disposed.then(() => value) : value) as T;
+    },
+    (err: unknown) => {
+      const disposed = scope.dispose();
+      if (disposed) return disposed.then(() => Promise.reject(err));
+      throw err;
+    },
+  );
 }

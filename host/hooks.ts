@@ -1,7 +1,7 @@
 // Hooks read the current execution from AsyncLocalStorage. Plugins make their own with
 // defineHook (useSession, usePublisher, useWsManager are built this way), so a hook missing
 // its plugin can say which plugin to declare.
-import type { AwilixContainer } from 'awilix';
+import type { ExecutionScope } from './scope.ts';
 import { HookError } from './errors.ts';
 import { currentExecution, type Execution } from './execution.ts';
 
@@ -24,7 +24,7 @@ export function useExecution(): Execution {
 }
 
 /** The execution's awilix scope: resolve providers, or register per-execution values. */
-export function useContainer(): AwilixContainer {
+export function useContainer(): ExecutionScope {
   return useExecution().scope;
 }
 

@@ -29,3 +29,4 @@ export { main } from './cli.ts';
 export type { CliIO } from './cli.ts';
 export { schemaIssues, formatPath } from './schema.ts';
 export type { JsonSchema, PathSegment, SchemaIssue } from './schema.ts';
+export type { ExecutionScope } from './scope.ts';
