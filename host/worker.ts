@@ -28,7 +28,6 @@ export interface WorkerRoleOptions {
 }
 
 class TimeoutError extends JararacaError {}
-class ShutdownError extends JararacaError {}
 
 /** The service's message handlers, checked (a task with two handlers is an error). */
 export function messagePlans(host: Host): MessageHandlerPlan[] {
@@ -87,6 +86,7 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
     logger.info('no message handlers and no transport: the worker role has nothing to consume');
   }
 
+  const loggers = new Map(plans.map((p) => [p, logger.child({ handler: p.name }) as FastifyBaseLogger]));
   const inFlight = new Set<InFlight>();
   const consumers: ConsumerHandle[] = [];
   let stopping = false;
@@ -103,13 +103,15 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
   };
 
   const handle = async (plan: MessageHandlerPlan, delivery: Delivery, entry: InFlight) => {
-    const log = logger.child({ handler: plan.name, messageId: delivery.messageId, attempt: delivery.attempt }) as FastifyBaseLogger;
+    // One child logger per handler (made at start): a pino child per message costs more than the rest of the dispatch.
+    const log = loggers.get(plan)!;
+    const about = { messageId: delivery.messageId, attempt: delivery.attempt };
     let payload: unknown;
     try {
       payload = plan.message.parse(JSON.parse(delivery.body.toString('utf8')));
     } catch (err) {
       const error = err instanceof SyntaxError ? `poison message: body is not JSON (${err.message})` : `poison message: ${(err as Error).message}`;
-      log.error({ topic: delivery.topic }, `${error}; dead-lettered without retries`);
+      log.error({ ...about, topic: delivery.topic }, `${error}; dead-lettered without retries`);
       return settle(entry, { action: 'dead-letter', error }, log);
     }
     const ctx: MessageContext = {
@@ -126,36 +128,35 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
       queue: plan.queue,
     };
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      if (plan.timeoutMs) {
-        timer = setTimeout(() => {
-          const err = new TimeoutError('JRR_MESSAGE_TIMEOUT', `${plan.name} did not finish within timeoutMs ${plan.timeoutMs}`);
-          entry.abort.abort(err);
-          reject(err);
-        }, plan.timeoutMs);
-      }
-      // A shutdown deadline also ends the wait: the message goes back to its queue.
-      entry.abort.signal.addEventListener('abort', () => reject(entry.abort.signal.reason), { once: true });
-    });
+    // Only a handler with timeoutMs races a timer; a shutdown deadline settles the entry directly.
+    const timedOut = plan.timeoutMs
+      ? new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            const err = new TimeoutError('JRR_MESSAGE_TIMEOUT', `${plan.name} did not finish within timeoutMs ${plan.timeoutMs}`);
+            entry.abort.abort(err);
+            reject(err);
+          }, plan.timeoutMs);
+        })
+      : undefined;
     const execution = host.execute(
       { kind: 'message', handler: plan.info, logger: log, id: delivery.messageId, signal: entry.abort.signal, details: { message: ctx, payload } },
       (exec) => host.handlers.invoke(exec, plan.info, payload, ctx),
     );
     // When the timeout or the shutdown wins the race, the execution still ends later: observe it.
-    execution.catch((late: unknown) => log.debug({ err: late }, 'execution ended after its message was settled'));
+    execution.catch((late: unknown) => log.debug({ ...about, err: late }, 'execution ended after its message was settled'));
     try {
       // Settled only when the whole onion resolved: after the commit and the publisher's flush.
-      await Promise.race([execution, timedOut]);
+      await (timedOut ? Promise.race([execution, timedOut]) : execution);
       return await settle(entry, { action: 'ack' }, log);
     } catch (err) {
-      if (err instanceof ShutdownError) return settle(entry, { action: 'requeue' }, log);
+      if (entry.settled) return; // returned to its queue at the shutdown deadline
       const error = (err as Error)?.message ?? String(err);
       if (delivery.attempt < plan.retry.maxAttempts) {
         const delayMs = retryDelay(plan.retry, delivery.attempt);
-        log.warn({ err, delayMs }, `message failed (attempt ${delivery.attempt} of ${plan.retry.maxAttempts}); retrying`);
+        log.warn({ ...about, err, delayMs }, `message failed (attempt ${delivery.attempt} of ${plan.retry.maxAttempts}); retrying`);
         return settle(entry, { action: 'retry', delayMs, error }, log);
       }
-      log.error({ err }, `message failed on its last attempt (${delivery.attempt}); dead-lettered`);
+      log.error({ ...about, err }, `message failed on its last attempt (${delivery.attempt}); dead-lettered`);
       return settle(entry, { action: 'dead-letter', error }, log);
     } finally {
       clearTimeout(timer);
@@ -206,8 +207,12 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
       if (inFlight.size) {
         logger.warn({ inFlight: inFlight.size }, 'shutdown timeout: returning unfinished messages to their queues');
         const left = [...inFlight];
-        for (const e of left) e.abort.abort(new ShutdownError('JRR_SHUTDOWN', 'the worker is stopping'));
-        await Promise.allSettled(left.map((e) => e.done));
+        await Promise.allSettled(
+          left.map((e) => {
+            e.abort.abort(new JararacaError('JRR_SHUTDOWN', 'the worker is stopping'));
+            return settle(e, { action: 'requeue' }, logger as FastifyBaseLogger);
+          }),
+        );
       }
       await health?.stop();
     },

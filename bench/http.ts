@@ -1,0 +1,81 @@
+// HTTP bench: bare Fastify 5 against jararaca-host (three no-op interceptors and a scoped
+// provider around the same handler), one after the other, loaded by autocannon from this process.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { compare, freePort, loadTest, median, repoRoot, startServer, type BenchOptions, type BenchResult, type LoadResult, type ServerProcess } from './support.ts';
+
+const fixtures = path.join(repoRoot, 'bench/fixtures');
+const hostBin = path.join(repoRoot, 'dist/host/bin.js');
+const BASELINE = 'bare Fastify 5';
+const SUBJECT = 'jararaca-host (3 interceptors + scoped provider)';
+
+/** Set BENCH_HTTP_CPU_PROF=DIR to write a V8 CPU profile of the host process into DIR. */
+const profileDir = process.env.BENCH_HTTP_CPU_PROF;
+
+export async function run(options: BenchOptions): Promise<BenchResult[]> {
+  build(options);
+  const profileArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
+  const startBaseline = async () => {
+    const port = await freePort();
+    return startServer(['--import', 'tsx', path.join(fixtures, 'bare-fastify.ts')], { port, readyPath: '/hello', env: { PORT: String(port) } });
+  };
+  const startSubject = async () => {
+    const port = await freePort();
+    return startServer([...profileArgs, hostBin, '--config', path.join(fixtures, 'http/service.yaml'), '--role', 'http', '--port', String(port)], {
+      port,
+      readyPath: '/health/ready',
+      env: { LOG_LEVEL: 'warn' },
+    });
+  };
+
+  // Alternating sides, so a slow spell on the shared cores hits both rather than one.
+  const baseline: LoadResult[] = [];
+  const subject: LoadResult[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    const tag = options.rounds > 1 ? ` (round ${round}/${options.rounds})` : '';
+    baseline.push(await measure(BASELINE + tag, startBaseline, options));
+    subject.push(await measure(SUBJECT + tag, startSubject, options));
+  }
+
+  const pick = (results: LoadResult[], key: keyof LoadResult) => median(results.map((r) => r[key] ?? Number.NaN));
+  const side = (label: string, results: LoadResult[], key: keyof LoadResult, unit: string) => ({ label, value: pick(results, key), unit });
+  const failed = [...baseline, ...subject].reduce((n, r) => n + r.failures, 0);
+  const perRound = baseline.map((b, i) => `${Math.round(b.requestsPerSecond)} / ${Math.round(subject[i].requestsPerSecond)}`).join(', ');
+  const note =
+    (failed ? `${failed} requests failed: the figures are not comparable. ` : '') +
+    (options.rounds > 1 ? `medians of ${options.rounds} alternating rounds; req/s per round (baseline / subject): ${perRound}` : '') || undefined;
+  return [
+    compare('http: GET /hello throughput', side(BASELINE, baseline, 'requestsPerSecond', 'req/s'), side(SUBJECT, subject, 'requestsPerSecond', 'req/s'), { target: 0.9, note }),
+    compare('http: server CPU per request', side(BASELINE, baseline, 'cpuMicrosPerRequest', 'µs'), side(SUBJECT, subject, 'cpuMicrosPerRequest', 'µs'), { higherIsBetter: false }),
+    compare('http: latency p50', side(BASELINE, baseline, 'latencyP50', 'ms'), side(SUBJECT, subject, 'latencyP50', 'ms'), { higherIsBetter: false }),
+    compare('http: latency p99', side(BASELINE, baseline, 'latencyP99', 'ms'), side(SUBJECT, subject, 'latencyP99', 'ms'), { higherIsBetter: false }),
+  ];
+}
+
+/** The bench runs the built bin, as users do: rebuild first so dist/ matches the sources. */
+function build(options: BenchOptions): void {
+  options.log('http: npm run build');
+  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, encoding: 'utf8' });
+  if (result.status !== 0) {
+    if (!existsSync(hostBin)) throw new Error(`npm run build failed and ${hostBin} does not exist:\n${result.stdout}${result.stderr}`);
+    // tsc still emits on type errors (someone's work in progress): say so, and go on.
+    options.log(`http: warning: npm run build reported errors; benchmarking what it emitted:\n${(result.stdout + result.stderr).split('\n').slice(0, 10).join('\n')}`);
+  }
+}
+
+async function measure(label: string, start: () => Promise<ServerProcess>, options: BenchOptions): Promise<LoadResult> {
+  options.log(`http: starting ${label}`);
+  const server = await start();
+  try {
+    // Both sides must answer the same thing, or the comparison means nothing.
+    const body = await (await fetch(`${server.url}/hello`)).text();
+    if (body !== '{"hello":"world"}') throw new Error(`${label}: GET /hello answered ${body}`);
+    options.log(`http: ${label}: warm-up ${options.warmup} s, then ${options.duration} s with ${options.connections} connections`);
+    const result = await loadTest(`${server.url}/hello`, options, server.child.pid);
+    options.log(`http: ${label}: ${Math.round(result.requestsPerSecond)} req/s, ${result.cpuMicrosPerRequest?.toFixed(1) ?? '?'} µs CPU/req, p50 ${result.latencyP50} ms, p99 ${result.latencyP99} ms`);
+    return result;
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,472 @@
+// The AMQP transport (RabbitMQ through amqplib). One connection; a confirm channel for every
+// publish (application messages, retries, dead letters); one channel per consumer so each
+// handler has its own prefetch. When the connection drops it reconnects with backoff,
+// re-asserts the topology and resumes the consumers; deliveries from the old connection are
+// not settled (the broker redelivers them), and publishes wait for the reconnection up to
+// publishTimeoutMs.
+import { randomUUID } from 'node:crypto';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
+import { JararacaError, redactUrl, type ConsumerHandle, type DeadLetter, type DeadLetterAdmin, type Delivery, type MessageTransport, type OutgoingMessage, type QueueSpec, type Settlement } from 'jararaca';
+import type { Logger } from 'pino';
+import { delayBucket, errorHeader, HEADER, isBookkeeping, publicHeaders } from './routing.ts';
+
+export interface AmqpSettings {
+  url: string;
+  exchange: string;
+  /** How long a publish (or start) waits for a connection and the broker's confirm. */
+  publishTimeoutMs: number;
+  connectTimeoutMs: number;
+  reconnect: { initialDelayMs: number; maxDelayMs: number };
+  connectionName: string;
+}
+
+interface ConsumerState {
+  queue: string;
+  prefetch: number;
+  onDelivery: (delivery: Delivery) => void;
+  channel?: Channel;
+  tag?: string;
+  cancelled: boolean;
+}
+
+interface RawDelivery {
+  channel: Channel;
+  message: ConsumeMessage;
+  generation: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class AmqpTransport implements MessageTransport {
+  readonly kind = 'amqp';
+  readonly #s: AmqpSettings;
+  readonly #logger: Logger;
+  #conn: ChannelModel | undefined;
+  #pub: ConfirmChannel | undefined;
+  #generation = 0;
+  #closing = false;
+  #reconnecting = false;
+  #waiters = new Set<() => void>();
+  readonly #topology = new Map<string, QueueSpec>();
+  readonly #consumers = new Set<ConsumerState>();
+  readonly #raw = new WeakMap<Delivery, RawDelivery>();
+  // Delay and retry queues declared on the current connection.
+  #declared = new Map<string, Promise<void>>();
+
+  constructor(settings: AmqpSettings, logger: Logger) {
+    this.#s = settings;
+    this.#logger = logger;
+  }
+
+  get #where(): string {
+    return redactUrl(this.#s.url);
+  }
+
+  /** Connects, retrying until connectTimeoutMs; a broker refusing the topology fails at once. */
+  async start(): Promise<void> {
+    const deadline = Date.now() + this.#s.connectTimeoutMs;
+    let delay = this.#s.reconnect.initialDelayMs;
+    for (;;) {
+      try {
+        await this.#open();
+        this.#logger.info({ url: this.#where, exchange: this.#s.exchange }, 'connected to the message broker');
+        return;
+      } catch (err) {
+        if (isPrecondition(err)) throw topologyError(err);
+        if (Date.now() + delay > deadline) {
+          throw new JararacaError('JRR_BUS_UNREACHABLE', `cannot connect to the message broker at ${this.#where} within connectTimeoutMs ${this.#s.connectTimeoutMs}: ${(err as Error).message}`, { cause: err });
+        }
+        this.#logger.warn({ err, delayMs: delay }, 'message broker not reachable yet; retrying');
+        await sleep(delay);
+        delay = Math.min(this.#s.reconnect.maxDelayMs, delay * 2);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    for (const wake of this.#waiters) wake();
+    const conn = this.#conn;
+    this.#conn = undefined;
+    this.#pub = undefined;
+    // Unsettled deliveries go back to their queues when the connection closes.
+    await conn?.close().catch(() => undefined);
+  }
+
+  health() {
+    return this.#pub ? { ready: true } : { ready: false, detail: `message broker at ${this.#where} disconnected; reconnecting` };
+  }
+
+  async #open(): Promise<void> {
+    const conn = await amqp.connect(this.#s.url, { clientProperties: { connection_name: this.#s.connectionName } });
+    try {
+      conn.on('error', (err: Error) => this.#logger.warn({ err }, 'message broker connection error'));
+      conn.on('blocked', (reason: string) => this.#logger.warn({ reason }, 'the broker blocked publishing (resource alarm)'));
+      conn.on('close', () => this.#lost(conn));
+      const pub = await conn.createConfirmChannel();
+      pub.on('error', (err: Error) => this.#logger.warn({ err }, 'publish channel error'));
+      pub.on('close', () => this.#channelClosed(conn));
+      await pub.assertExchange(this.#s.exchange, 'topic', { durable: true });
+      await pub.assertExchange(`${this.#s.exchange}.delay`, 'headers', { durable: true });
+      for (const spec of this.#topology.values()) await this.#declare(pub, spec);
+      this.#generation++;
+      this.#declared = new Map();
+      this.#conn = conn;
+      this.#pub = pub;
+      for (const state of this.#consumers) await this.#startConsumer(conn, state);
+    } catch (err) {
+      if (this.#conn === conn) this.#conn = this.#pub = undefined;
+      await conn.close().catch(() => undefined);
+      throw err;
+    }
+    for (const wake of this.#waiters) wake();
+  }
+
+  // Any channel closing on its own (a protocol error) restarts the whole connection: simpler
+  // and safer than repairing one channel, since deliveries on it can no longer be settled.
+  #channelClosed(conn: ChannelModel): void {
+    if (this.#conn === conn && !this.#closing) conn.close().catch(() => undefined);
+  }
+
+  #lost(conn: ChannelModel): void {
+    if (this.#conn !== conn || this.#closing) return;
+    this.#conn = this.#pub = undefined;
+    this.#logger.warn({ url: this.#where }, 'lost the message broker connection; reconnecting');
+    void this.#reconnect();
+  }
+
+  async #reconnect(): Promise<void> {
+    if (this.#reconnecting) return;
+    this.#reconnecting = true;
+    let delay = this.#s.reconnect.initialDelayMs;
+    try {
+      while (!this.#closing && !this.#conn) {
+        await sleep(delay * (0.8 + Math.random() * 0.4));
+        if (this.#closing) return;
+        try {
+          await this.#open();
+          this.#logger.info({ url: this.#where, consumers: this.#consumers.size }, 'reconnected to the message broker; topology re-asserted, consumers resumed');
+        } catch (err) {
+          this.#logger.warn({ err, delayMs: delay }, 'reconnection failed; retrying');
+          delay = Math.min(this.#s.reconnect.maxDelayMs, delay * 2);
+        }
+      }
+    } finally {
+      this.#reconnecting = false;
+    }
+  }
+
+  /** The publish channel, waiting for a reconnection until the deadline. */
+  async #channel(deadline: number): Promise<ConfirmChannel> {
+    while (!this.#pub) {
+      if (this.#closing) throw new JararacaError('JRR_BUS_CLOSED', 'the message bus is closed (the process is stopping)');
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new JararacaError('JRR_BUS_UNAVAILABLE', `the message broker at ${this.#where} is unreachable: gave up after publishTimeoutMs ${this.#s.publishTimeoutMs}; nothing was published`);
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.#waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        this.#waiters.add(wake);
+      });
+    }
+    return this.#pub;
+  }
+
+  async #declare(ch: Channel, spec: QueueSpec): Promise<void> {
+    await ch.assertQueue(spec.queue, { durable: true });
+    for (const pattern of spec.bindings) await ch.bindQueue(spec.queue, this.#s.exchange, pattern);
+    await ch.assertQueue(`${spec.queue}.dlq`, { durable: true });
+    for (const ms of new Set(spec.retryDelaysMs.map(delayBucket))) await this.#declareRetryQueue(ch, spec.queue, ms);
+  }
+
+  #declareRetryQueue(ch: Channel, queue: string, bucket: number): Promise<unknown> {
+    return ch.assertQueue(`${queue}.retry.${bucket}`, {
+      durable: true,
+      arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue, 'x-message-ttl': bucket },
+    });
+  }
+
+  #once(ch: ConfirmChannel, key: string, declare: () => Promise<unknown>): Promise<void> {
+    let p = this.#declared.get(key);
+    if (!p) {
+      p = declare().then(() => undefined);
+      p.catch(() => this.#declared.delete(key));
+      this.#declared.set(key, p);
+    }
+    return p;
+  }
+
+  async assertTopology(queues: readonly QueueSpec[]): Promise<void> {
+    for (const spec of queues) this.#topology.set(spec.queue, spec);
+    const pub = this.#pub;
+    if (!pub) return; // declared on (re)connection
+    try {
+      for (const spec of queues) await this.#declare(pub, spec);
+    } catch (err) {
+      throw isPrecondition(err) ? topologyError(err) : err;
+    }
+  }
+
+  async consume(queue: string, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<ConsumerHandle> {
+    const state: ConsumerState = { queue, prefetch, onDelivery, cancelled: false };
+    this.#consumers.add(state);
+    if (this.#conn) await this.#startConsumer(this.#conn, state);
+    return {
+      cancel: async () => {
+        state.cancelled = true;
+        this.#consumers.delete(state);
+        // The channel stays open so deliveries in flight can still be acked; it closes with the connection.
+        if (state.channel && state.tag) await state.channel.cancel(state.tag).catch(() => undefined);
+      },
+    };
+  }
+
+  async #startConsumer(conn: ChannelModel, state: ConsumerState): Promise<void> {
+    const generation = this.#generation;
+    const channel = await conn.createChannel();
+    channel.on('error', (err: Error) => this.#logger.warn({ err, queue: state.queue }, 'consumer channel error'));
+    channel.on('close', () => this.#channelClosed(conn));
+    await channel.prefetch(state.prefetch);
+    state.channel = channel;
+    const { consumerTag } = await channel.consume(
+      state.queue,
+      (message) => {
+        if (!message) return; // the broker cancelled the consumer (queue deleted); the reconnect path re-creates it
+        const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
+        const delivery: Delivery = {
+          queue: state.queue,
+          body: message.content,
+          messageId: message.properties.messageId as string | undefined,
+          name: message.properties.type as string | undefined,
+          contentType: message.properties.contentType as string | undefined,
+          topic: typeof headers[HEADER.routingKey] === 'string' ? (headers[HEADER.routingKey] as string) : message.fields.routingKey,
+          headers: publicHeaders(headers),
+          attempt: Math.max(1, Number(headers[HEADER.attempt] ?? 1) || 1),
+          redelivered: message.fields.redelivered,
+          timestamp: typeof message.properties.timestamp === 'number' ? message.properties.timestamp * 1000 : undefined,
+        };
+        this.#raw.set(delivery, { channel, message, generation });
+        state.onDelivery(delivery);
+      },
+      { noAck: false },
+    );
+    state.tag = consumerTag;
+  }
+
+  async settle(delivery: Delivery, settlement: Settlement): Promise<void> {
+    const raw = this.#raw.get(delivery);
+    if (!raw) return;
+    this.#raw.delete(delivery);
+    if (raw.generation !== this.#generation || !this.#conn) {
+      this.#logger.debug({ messageId: delivery.messageId }, 'delivery from a closed connection: the broker redelivers it');
+      return;
+    }
+    const { channel, message } = raw;
+    if (settlement.action === 'ack') return channel.ack(message);
+    if (settlement.action === 'requeue') return channel.nack(message, false, true);
+    const headers: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries((message.properties.headers ?? {}) as Record<string, unknown>)) if (!k.startsWith('x-death') && !k.includes('-death-')) headers[k] = v;
+    headers[HEADER.routingKey] = delivery.topic;
+    const props: Options.Publish = {
+      persistent: true,
+      contentType: message.properties.contentType as string | undefined,
+      messageId: (message.properties.messageId as string | undefined) ?? randomUUID(),
+      type: message.properties.type as string | undefined,
+      timestamp: message.properties.timestamp as number | undefined,
+      correlationId: message.properties.correlationId as string | undefined,
+      headers,
+    };
+    const deadline = Date.now() + this.#s.publishTimeoutMs;
+    const pub = await this.#channel(deadline);
+    if (settlement.action === 'retry') {
+      const bucket = delayBucket(settlement.delayMs);
+      const queue = `${delivery.queue}.retry.${bucket}`;
+      await this.#once(pub, queue, () => this.#declareRetryQueue(pub, delivery.queue, bucket));
+      headers[HEADER.attempt] = delivery.attempt + 1;
+      headers[HEADER.lastError] = errorHeader(settlement.error);
+      await confirm(pub, '', queue, message.content, { ...props, expiration: String(Math.max(1, settlement.delayMs)) });
+    } else {
+      headers[HEADER.error] = errorHeader(settlement.error);
+      headers[HEADER.attempts] = delivery.attempt;
+      headers[HEADER.failedAt] = new Date().toISOString();
+      await confirm(pub, '', `${delivery.queue}.dlq`, message.content, props);
+    }
+    // Removed from the queue only once its copy is confirmed; a drop in between redelivers it (at least once).
+    if (raw.generation === this.#generation) channel.ack(message);
+  }
+
+  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (!messages.length) return;
+    const deadline = Date.now() + this.#s.publishTimeoutMs;
+    for (;;) {
+      const pub = await this.#channel(deadline);
+      try {
+        await Promise.all(await this.#send(pub, messages));
+        return;
+      } catch (err) {
+        // The connection dropped before the confirms: publish again once reconnected (same
+        // messageIds, so a consumer can deduplicate the rare double).
+        if (Date.now() >= deadline) {
+          throw new JararacaError('JRR_BUS_UNAVAILABLE', `the message broker at ${this.#where} did not confirm ${messages.length} message(s) within publishTimeoutMs ${this.#s.publishTimeoutMs}: ${(err as Error).message}`, { cause: err });
+        }
+        this.#logger.warn({ err }, 'publish not confirmed; retrying after the reconnection');
+        await sleep(100);
+      }
+    }
+  }
+
+  async #send(pub: ConfirmChannel, messages: readonly OutgoingMessage[]): Promise<Array<Promise<void>>> {
+    const confirms: Array<Promise<void>> = [];
+    for (const m of messages) {
+      const props: Options.Publish = {
+        persistent: true,
+        contentType: 'application/json',
+        messageId: m.messageId,
+        type: m.name,
+        timestamp: Math.floor(m.timestamp / 1000),
+        headers: { ...m.headers },
+      };
+      let exchange = this.#s.exchange;
+      if (m.delayMs && m.delayMs > 0) {
+        const bucket = delayBucket(m.delayMs);
+        const queue = `${this.#s.exchange}.delay.${bucket}`;
+        await this.#once(pub, queue, async () => {
+          await pub.assertQueue(queue, { durable: true, arguments: { 'x-dead-letter-exchange': this.#s.exchange, 'x-message-ttl': bucket } });
+          await pub.bindQueue(queue, `${this.#s.exchange}.delay`, '', { 'x-match': 'all', [HEADER.delay]: String(bucket) });
+        });
+        exchange = `${this.#s.exchange}.delay`;
+        props.headers![HEADER.delay] = String(bucket);
+        props.expiration = String(Math.round(m.delayMs));
+      }
+      const sent = sendConfirmed(pub, exchange, m.topic, m.body, props);
+      sent.confirmed.catch(() => undefined);
+      confirms.push(sent.confirmed);
+      if (!sent.accepted) await drained(pub); // back-pressure: the channel's buffer is full
+    }
+    return confirms;
+  }
+
+  readonly deadLetters: DeadLetterAdmin = {
+    list: async (queue, limit) => {
+      const ch = await this.#adminChannel();
+      const out: DeadLetter[] = [];
+      try {
+        for (let i = 0; i < limit; i++) {
+          const m = await ch.get(`${queue}.dlq`, { noAck: false });
+          if (!m) break;
+          out.push(describe(m));
+        }
+      } finally {
+        await ch.close().catch(() => undefined); // unacked: they stay in the dead-letter queue
+      }
+      return out;
+    },
+    requeue: async (queue, limit) => {
+      const ch = await this.#adminChannel();
+      let moved = 0;
+      try {
+        // Only what is there now: a requeued message that fails again comes back behind these,
+        // and must not be moved a second time by this run.
+        const present = (await ch.checkQueue(`${queue}.dlq`)).messageCount;
+        for (; moved < Math.min(limit, present); moved++) {
+          const m = await ch.get(`${queue}.dlq`, { noAck: false });
+          if (!m) break;
+          const headers: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries((m.properties.headers ?? {}) as Record<string, unknown>)) if (!isBookkeeping(k) || k === HEADER.routingKey) headers[k] = v;
+          // Straight to the handler's own queue (not through the exchange: it reaches exactly that handler),
+          // confirmed before the dead letter is removed.
+          await confirm(ch, '', queue, m.content, {
+            persistent: true,
+            contentType: m.properties.contentType as string | undefined,
+            messageId: m.properties.messageId as string | undefined,
+            type: m.properties.type as string | undefined,
+            timestamp: m.properties.timestamp as number | undefined,
+            headers,
+          });
+          ch.ack(m);
+        }
+      } finally {
+        await ch.close().catch(() => undefined);
+      }
+      return moved;
+    },
+    purge: async (queue, limit) => {
+      const ch = await this.#adminChannel();
+      try {
+        if (limit === undefined) return (await ch.purgeQueue(`${queue}.dlq`)).messageCount;
+        let n = 0;
+        for (; n < limit; n++) {
+          const m = await ch.get(`${queue}.dlq`, { noAck: false });
+          if (!m) break;
+          ch.ack(m);
+        }
+        return n;
+      } finally {
+        await ch.close().catch(() => undefined);
+      }
+    },
+  };
+
+  async #adminChannel(): Promise<ConfirmChannel> {
+    await this.#channel(Date.now() + this.#s.publishTimeoutMs);
+    const ch = await this.#conn!.createConfirmChannel();
+    ch.on('error', (err: Error) => this.#logger.warn({ err }, 'dead-letter channel error'));
+    return ch;
+  }
+}
+
+function sendConfirmed(ch: ConfirmChannel, exchange: string, routingKey: string, body: Buffer, props: Options.Publish): { accepted: boolean; confirmed: Promise<void> } {
+  let accepted = true;
+  const confirmed = new Promise<void>((resolve, reject) => {
+    accepted = ch.publish(exchange, routingKey, body, props, (err: unknown) => (err ? reject(err instanceof Error ? err : new Error('the broker refused (nack) the message')) : resolve()));
+  });
+  return { accepted, confirmed };
+}
+
+async function confirm(ch: ConfirmChannel, exchange: string, routingKey: string, body: Buffer, props: Options.Publish): Promise<void> {
+  const sent = sendConfirmed(ch, exchange, routingKey, body, props);
+  if (!sent.accepted) await drained(ch);
+  await sent.confirmed;
+}
+
+function drained(ch: Channel): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      ch.off('drain', done);
+      ch.off('close', done);
+      resolve();
+    };
+    ch.on('drain', done);
+    ch.on('close', done);
+  });
+}
+
+function describe(m: ConsumeMessage | { content: Buffer; properties: ConsumeMessage['properties']; fields: { routingKey: string } }): DeadLetter {
+  const h = (m.properties.headers ?? {}) as Record<string, unknown>;
+  return {
+    messageId: m.properties.messageId as string | undefined,
+    name: m.properties.type as string | undefined,
+    topic: (h[HEADER.routingKey] as string | undefined) ?? m.fields.routingKey,
+    error: h[HEADER.error] as string | undefined,
+    attempts: typeof h[HEADER.attempts] === 'number' ? (h[HEADER.attempts] as number) : undefined,
+    failedAt: h[HEADER.failedAt] as string | undefined,
+    body: m.content.toString('utf8'),
+  };
+}
+
+function isPrecondition(err: unknown): boolean {
+  return (err as { code?: number })?.code === 406;
+}
+
+function topologyError(err: unknown): JararacaError {
+  return new JararacaError(
+    'JRR_BUS_TOPOLOGY',
+    `the broker refused the topology: ${(err as Error).message}. A queue or exchange of that name exists with other settings: delete it (rabbitmqctl delete_queue NAME) or change the exchange option`,
+    { cause: err },
+  );
+}
