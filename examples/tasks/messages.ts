@@ -3,7 +3,8 @@
 // task done; HelloTask is the reference's greeting task. Declared in service.yaml as a
 // controller module; runs on `${AMQP_URL:-memory://}` (see docs/message-bus.md).
 import { defineMessage, MessageBusController, MessageHandler, useExecution, type MessageContext, type PayloadOf } from 'jararaca';
-import { useSession } from 'jararaca/knex-session';
+import { useWsManager } from 'jararaca/websocket';
+import type { TaskRepository } from './task-store.ts';
 
 export const TaskCreated = defineMessage({
   name: 'TaskCreated',
@@ -31,12 +32,22 @@ export const HelloTask = defineMessage({
 
 @MessageBusController()
 export class TaskWorker {
-  /** Runs in its own transaction (knex-session); the message is acked only after it committed. */
+  readonly #tasks: TaskRepository;
+
+  constructor({ tasks }: { tasks: TaskRepository }) {
+    this.#tasks = tasks;
+  }
+
+  /**
+   * Runs in its own transaction (knex-session); the message is acked only after it committed,
+   * and the WebSocket clients hear of it only then.
+   */
   @MessageHandler(TaskCreated, { name: 'markDone', retry: { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 10000 } })
-  async markDone(task: PayloadOf<typeof TaskCreated>, ctx: MessageContext): Promise<void> {
-    const updated = await useSession()('tasks').where({ id: task.id }).update({ status: 'done' });
-    // Not there yet would be odd (published after the commit): retry rather than lose it.
-    if (updated === 0) throw new Error(`task ${task.id} not found (attempt ${ctx.attempt})`);
+  async markDone(message: PayloadOf<typeof TaskCreated>, ctx: MessageContext): Promise<void> {
+    const task = await this.#tasks.markDone(message.id);
+    // Not there would be odd (published after the commit): retry rather than lose it.
+    if (!task) throw new Error(`task ${message.id} not found (attempt ${ctx.attempt})`);
+    useWsManager().send(['tasks', `task:${task.id}`], { type: 'task.done', data: task });
   }
 
   @MessageHandler(HelloTask, { name: 'hello', timeoutMs: 5000 })

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { crud, type Page } from 'jararaca/knex-session';
+import { crud, useSession, type Page } from 'jararaca/knex-session';
 
 export interface Task {
   id: string;
@@ -39,6 +39,17 @@ export class TaskRepository {
 
   get(id: string): Promise<Task | undefined> {
     return this.#tasks.get(id);
+  }
+
+  /** Pending tasks created before `cutoff`, oldest first. */
+  async pendingSince(cutoff: Date, limit: number): Promise<Array<Pick<Task, 'id'>>> {
+    return useSession()('tasks').where('status', 'pending').andWhere('created_at', '<', cutoff).orderBy('created_at').limit(limit).select('id');
+  }
+
+  /** Marks a task done; false when there is no such task. */
+  async markDone(id: string): Promise<Task | undefined> {
+    const [row] = await useSession()('tasks').where({ id }).update({ status: 'done' }, ['id', 'title', 'status', 'created_at']);
+    return row ? { id: row.id, title: row.title, status: row.status, createdAt: new Date(row.created_at).toISOString() } : undefined;
   }
 
   /** `query` is the request's query string: ?status=done&title[contains]=x&page=2&pageSize=10&sort=-createdAt */

@@ -1,6 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import { Get, HttpError, Post, RestController } from 'jararaca';
+import { Get, HttpError, Post, RestController, ScheduledAction, type ScheduledFire } from 'jararaca';
 import type { Page } from 'jararaca/knex-session';
+import { usePublisher } from 'jararaca/message-bus';
+import { useWsManager } from 'jararaca/websocket';
+import { HelloTask, TaskCreated } from './messages.ts';
 import type { Task, TaskRepository } from './task-store.ts';
 
 const taskSchema = {
@@ -35,7 +38,37 @@ export class TasksController {
     },
   })
   async create(request: FastifyRequest<{ Body: { title: string } }>): Promise<Task> {
-    return this.#tasks.create(request.body.title);
+    const task = await this.#tasks.create(request.body.title);
+    // Both are staged: they leave after the insert committed (the response waits for the
+    // broker's confirm), and not at all if anything fails.
+    usePublisher().publish(TaskCreated, { id: task.id });
+    useWsManager().send(['tasks', `task:${task.id}`], { type: 'task.created', data: task });
+    return task;
+  }
+
+  /** The reference's HelloTask: POST /tasks/hello { "name": "ana" } → a worker logs a greeting. */
+  @Post('/hello', {
+    status: 202,
+    schema: { body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 100 } } } },
+  })
+  async hello(request: FastifyRequest<{ Body: { name: string } }>): Promise<{ queued: true }> {
+    usePublisher().publish(HelloTask, { name: request.body.name });
+    return { queued: true };
+  }
+
+  /**
+   * The reference's scheduled job: tasks still pending after 30 s get their TaskCreated again.
+   * Every fire is its own execution (session, publisher); with several schedulers running, each
+   * slot fires on exactly one.
+   */
+  @ScheduledAction('*/5 * * * * *', { name: 'republishStaleTasks', timeoutMs: 4000 })
+  async republishStaleTasks({ slot, signal }: ScheduledFire): Promise<void> {
+    const stale = await this.#tasks.pendingSince(new Date(slot.getTime() - 30_000), 500);
+    const publisher = usePublisher();
+    for (const task of stale) {
+      if (signal.aborted) break;
+      publisher.publish(TaskCreated, { id: task.id });
+    }
   }
 
   // ?status=done&title[contains]=milk&createdAt[gte]=2024-05-01&page=1&pageSize=20&sort=-createdAt
