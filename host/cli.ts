@@ -13,6 +13,8 @@ import { migrateCommand } from '../plugins/knex-session/migrate-command.ts';
 
 const USAGE = `Usage: jararaca-host [run] [--config PATH] [--role http|worker|scheduler|all] [--port N]
        jararaca-host validate [--config PATH]
+       jararaca-host migrate latest|rollback|status|make NAME [--config PATH]   (--help for more)
+       jararaca-host dlq list|requeue|purge --handler NAME [--limit N] [--config PATH]
        jararaca-host --help
 
 Runs the service declared in service.yaml in one role, or all of them in one process.
@@ -26,8 +28,6 @@ Options:
   --handlers a,b  worker: only these message handlers
   --actions a,b   scheduler: only these scheduled actions
   -h, --help      this text
-
-Other commands: see \`jararaca-host COMMAND --help\` (migrate, dlq when their plugins are built).
 
 Exit codes: 0 stopped cleanly; 1 failed at run time; 2 bad declaration or usage.`;
 

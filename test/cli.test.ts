@@ -64,7 +64,6 @@ describe('a service.yaml with mistakes', () => {
     `${shown}:8:13 worker.prefetch: must be at least 1 (got 0)`,
     `${shown}:11:11 interceptors[0].with: must be a mapping (got the string "yes please")`,
     `${shown}:14:5 providers.clock: has 'value' and 'class': keep exactly one of value, class, factory`,
-    `${shown}:15:12 providers.clock.class: cannot find module './clock.ts'`,
     `${shown}:17:5 controllers[0]: cannot find module './missing.controller.ts'`,
   ];
 
@@ -72,7 +71,7 @@ describe('a service.yaml with mistakes', () => {
     const port = await freePort();
     const result = await runWatchingPort(['--config', config, '--role', 'http', '--port', String(port)], port);
     assert.equal(result.code, 2, result.stderr);
-    assert.equal(result.stderr, `jararaca-host: 6 problems in the service declaration:\n${expected.map((l) => `  ${l}\n`).join('')}`);
+    assert.equal(result.stderr, `jararaca-host: 5 problems in the service declaration:\n${expected.map((l) => `  ${l}\n`).join('')}`);
     assert.equal(result.opened, false, 'something listened on the port');
     assert.doesNotMatch(result.stdout, /started/);
   });
@@ -100,7 +99,7 @@ describe('validate', () => {
     // The example grows with other issues (persistence...): check what this issue put there.
     assert.match(result.stdout, /^interceptors \(outermost first\): config\b/m);
     assert.match(result.stdout, /^providers: .*\btasks\b/m);
-    assert.match(result.stdout, /^controllers: TasksController$/m);
+    assert.match(result.stdout, /^controllers: TasksController\b/m);
     assert.match(result.stdout, /^ {2}POST +\/tasks +→ TasksController\.create$/m);
     assert.match(result.stdout, /^ {2}GET +\/tasks +→ TasksController\.list$/m);
     assert.match(result.stdout, /^ {2}GET +\/tasks\/:id +→ TasksController\.get$/m);
@@ -201,6 +200,6 @@ describe('the built bin (dist/host/bin.js)', () => {
   it('reports a bad declaration with exit 2, as the sources do', async () => {
     const result = await runHost(['validate', '--config', path.join(fixtures, 'bad-service/service.yaml')], { built: true });
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /^jararaca-host: 6 problems in the service declaration:\n/);
+    assert.match(result.stderr, /^jararaca-host: 5 problems in the service declaration:\n/);
   });
 });

@@ -118,19 +118,22 @@ const plugin = definePlugin({
         } catch (rollbackErr) {
           execution.logger.warn({ err: rollbackErr, connection: name }, 'rollback failed (the database closes the transaction when the connection drops)');
         }
-        throw fail(err);
+        throw fail(err, session);
       }
       try {
         await session.commit();
       } catch (err) {
         await session.rollback().catch(() => undefined);
-        throw fail(err);
+        throw fail(err, session);
       }
       return result;
     };
-    const fail = (err: unknown) => {
-      if (isConnectionError(err)) lost(err);
-      return mapDatabaseError(err, target, name);
+    const fail = (err: unknown, session: LazyTransaction) => {
+      // A query on a transaction that its broken connection already ended reports only that it
+      // ended: the connection error behind it is what the caller must hear (a 503, not a 500).
+      const cause = isConnectionError(session.failure) && /Transaction query already complete/.test((err as Error)?.message ?? '') ? session.failure : err;
+      if (isConnectionError(cause)) lost(cause);
+      return mapDatabaseError(cause, target, name);
     };
 
     return {

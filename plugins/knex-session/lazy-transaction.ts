@@ -34,6 +34,7 @@ export class LazyTransaction {
   #trx: Knex.Transaction | undefined;
   #transactor: Knex.Transaction | undefined;
   #closed = false;
+  #failure: unknown;
 
   constructor(knex: Knex, settings: TransactionSettings = {}) {
     this.#knex = knex;
@@ -48,8 +49,18 @@ export class LazyTransaction {
   /** Opens the real transaction (once). */
   begin(): Promise<Knex.Transaction> {
     if (this.#closed) return Promise.reject(new Error('this execution has ended: its database session was committed or rolled back; use withNewSession() for work after the execution'));
-    this.#begin ??= this.#knex.transaction(this.#settings).then((trx) => (this.#trx = trx));
+    this.#begin ??= this.#knex.transaction(this.#settings).then((trx) => {
+      // knex completes a transaction whose connection broke; later queries then fail with
+      // "Transaction query already complete". Keep the real cause so it can be reported.
+      trx.executionPromise.catch((err: unknown) => (this.#failure ??= err));
+      return (this.#trx = trx);
+    });
     return this.#begin;
+  }
+
+  /** Why the real transaction ended early (a broken connection...), if it did. */
+  get failure(): unknown {
+    return this.#failure;
   }
 
   /** The Knex.Transaction handed to user code: queries through it join the real transaction. */
