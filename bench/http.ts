@@ -9,6 +9,7 @@ const fixtures = path.join(repoRoot, 'bench/fixtures');
 const hostBin = path.join(repoRoot, 'dist/host/bin.js');
 const BASELINE = 'bare Fastify 5';
 const SUBJECT = 'jararaca-host (3 interceptors + scoped provider)';
+const FLOOR = 'bare Fastify 5 + AsyncLocalStorage.run';
 
 /** Set BENCH_HTTP_CPU_PROF=DIR to write a V8 CPU profile of the host process into DIR. */
 const profileDir = process.env.BENCH_HTTP_CPU_PROF;
@@ -19,6 +20,10 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
   const startBaseline = async () => {
     const port = await freePort();
     return startServer(['--import', 'tsx', path.join(fixtures, 'bare-fastify.ts')], { port, readyPath: '/hello', env: { PORT: String(port) } });
+  };
+  const startFloor = async () => {
+    const port = await freePort();
+    return startServer(['--import', 'tsx', path.join(fixtures, 'bare-fastify.ts')], { port, readyPath: '/hello', env: { PORT: String(port), BENCH_ALS: '1' } });
   };
   const startSubject = async () => {
     const port = await freePort();
@@ -32,10 +37,12 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
   // Alternating sides, so a slow spell on the shared cores hits both rather than one.
   const baseline: LoadResult[] = [];
   const subject: LoadResult[] = [];
+  const floor: LoadResult[] = [];
   for (let round = 1; round <= options.rounds; round++) {
     const tag = options.rounds > 1 ? ` (round ${round}/${options.rounds})` : '';
     baseline.push(await measure(BASELINE + tag, startBaseline, options));
     subject.push(await measure(SUBJECT + tag, startSubject, options));
+    floor.push(await measure(FLOOR + tag, startFloor, options));
   }
 
   const pick = (results: LoadResult[], key: keyof LoadResult) => median(results.map((r) => r[key] ?? Number.NaN));
@@ -47,6 +54,8 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
     (options.rounds > 1 ? `medians of ${options.rounds} alternating rounds; req/s per round (baseline / subject): ${perRound}` : '') || undefined;
   return [
     compare('http: GET /hello throughput', side(BASELINE, baseline, 'requestsPerSecond', 'req/s'), side(SUBJECT, subject, 'requestsPerSecond', 'req/s'), { target: 0.9, note }),
+    compare('http: AsyncLocalStorage floor (informative)', side(BASELINE, baseline, 'requestsPerSecond', 'req/s'), side(FLOOR, floor, 'requestsPerSecond', 'req/s')),
+    compare('http: jararaca vs the floor', side(FLOOR, floor, 'requestsPerSecond', 'req/s'), side(SUBJECT, subject, 'requestsPerSecond', 'req/s')),
     compare('http: server CPU per request', side(BASELINE, baseline, 'cpuMicrosPerRequest', 'µs'), side(SUBJECT, subject, 'cpuMicrosPerRequest', 'µs'), { higherIsBetter: false }),
     compare('http: latency p50', side(BASELINE, baseline, 'latencyP50', 'ms'), side(SUBJECT, subject, 'latencyP50', 'ms'), { higherIsBetter: false }),
     compare('http: latency p99', side(BASELINE, baseline, 'latencyP99', 'ms'), side(SUBJECT, subject, 'latencyP99', 'ms'), { higherIsBetter: false }),
