@@ -9,11 +9,11 @@ import type { Role } from './plugin.ts';
 import { describeMessageHandlers, startWorkerRole } from './worker.ts';
 import { dlqCommand } from './dlq.ts';
 import { describeScheduledActions, startSchedulerRole } from './scheduler/role.ts';
-import { migrateCommand } from '../plugins/knex-session/migrate-command.ts';
 
 const USAGE = `Usage: jararaca-host [run] [--config PATH] [--role http|worker|scheduler|all] [--port N]
        jararaca-host validate [--config PATH]
-       jararaca-host migrate latest|rollback|status|make NAME [--config PATH]   (--help for more)
+       jararaca-host COMMAND ... [--config PATH]   commands of the declared plugins, e.g.
+                                                   migrate latest|rollback|status|make NAME (knex-session)
        jararaca-host dlq list|requeue|purge --handler NAME [--limit N] [--config PATH]
        jararaca-host --help
 
@@ -54,7 +54,6 @@ export const roleStarters: Partial<Record<Role, (host: Host, options: RoleOption
 
 /** Sub-commands besides run/validate (migrate, dlq...): name → handler(argv after the name). Exit code returned. */
 export const commands: Record<string, { summary: string; run(argv: string[], io: CliIO): Promise<number> }> = {};
-commands.migrate = migrateCommand;
 commands.dlq = dlqCommand;
 
 /** Extra sections printed by `validate` (message handlers, scheduled actions with next fires...). */
@@ -79,6 +78,13 @@ export async function main(argv: string[], io: CliIO = process): Promise<number>
   if (sub) {
     try {
       return await sub.run(argv.slice(1), io);
+    } catch (err) {
+      return report(err, io);
+    }
+  }
+  if (argv[0] && !argv[0].startsWith('-') && !['run', 'validate', 'help'].includes(argv[0])) {
+    try {
+      return await runPluginCommand(argv[0], argv.slice(1), io);
     } catch (err) {
       return report(err, io);
     }
@@ -128,6 +134,22 @@ export async function main(argv: string[], io: CliIO = process): Promise<number>
   } catch (err) {
     return report(err, io);
   }
+}
+
+/**
+ * A command a declared plugin contributes (`migrate` from knex-session): the declaration is
+ * loaded first, since which plugins exist depends on it.
+ */
+async function runPluginCommand(name: string, argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: false, allowPositionals: true });
+  const config = typeof values.config === 'string' ? path.resolve(values.config) : defaultConfig(process.cwd());
+  const host = await Host.load({ config, roles: [] });
+  const provider = host.plugins.find((p) => p.definition.commands?.[name]);
+  if (!provider) {
+    const available = [...new Set(host.plugins.flatMap((p) => Object.keys(p.definition.commands ?? {})))];
+    throw new UsageError('JRR_USAGE', `unknown command '${name}'` + (available.length ? `; this service's plugins add: ${available.join(', ')}` : ''));
+  }
+  return provider.definition.commands![name].run({ argv, io, host });
 }
 
 export function report(err: unknown, io: Pick<CliIO, 'stderr'>): number {

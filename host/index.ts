@@ -2,7 +2,7 @@
 export { RestController, Get, Post, Put, Patch, Delete, SetMetadata, classDecorator, handlerDecorator, controllerMetadata } from './decorators.ts';
 export type { RouteOptions, RouteSpec, HttpMethod, MetadataKey, HandlerSpec, ControllerMetadata } from './decorators.ts';
 export { definePlugin, isPluginDefinition } from './plugin.ts';
-export type { PluginDefinition, PluginInstance, PluginContext, PluginCheckContext, HandlerRegistry, HealthReport, Role } from './plugin.ts';
+export type { PluginCommand, PluginDefinition, PluginInstance, PluginContext, PluginCheckContext, HandlerRegistry, HealthReport, Role } from './plugin.ts';
 export { defineHook, useExecution, useContainer, useConfig } from './hooks.ts';
 export type { Hook, HookSpec } from './hooks.ts';
 export { Execution, currentExecution } from './execution.ts';
@@ -27,6 +27,6 @@ export { startWorkerRole } from './worker.ts';
 export type { WorkerRoleOptions } from './worker.ts';
 export { main } from './cli.ts';
 export type { CliIO } from './cli.ts';
-export { schemaIssues, formatPath } from './schema.ts';
+export { schemaIssues, formatPath, createAjv } from './schema.ts';
 export type { JsonSchema, PathSegment, SchemaIssue } from './schema.ts';
 export type { ExecutionScope } from './scope.ts';

@@ -6,6 +6,7 @@ import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Logger } from 'pino';
 import type { ServiceDeclaration } from './declaration.types.ts';
 import type { Execution, ExecutionInit, HandlerInfo, Next } from './execution.ts';
+import type { Host } from './host.ts';
 import type { PathSegment } from './schema.ts';
 
 export type Role = 'http' | 'worker' | 'scheduler';
@@ -87,6 +88,17 @@ export interface PluginInstance {
   describe?(): string[];
 }
 
+/** A `jararaca-host NAME ...` sub-command contributed by a plugin (the knex-session plugin's `migrate`). */
+export interface PluginCommand {
+  /** One line for `jararaca-host --help`. */
+  summary: string;
+  /**
+   * Runs the command for the loaded (not started) service. `argv` is what follows the command
+   * name, `--config` included. Returns the exit code (2 for a usage mistake).
+   */
+  run(ctx: { argv: string[]; io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }; host: Host }): Promise<number>;
+}
+
 export interface PluginDefinition<Options = Record<string, unknown>> {
   readonly name: string;
   /** JSON Schema (draft 2020-12) of the plugin's options, validated by the host with line and column. */
@@ -95,6 +107,8 @@ export interface PluginDefinition<Options = Record<string, unknown>> {
   check?(ctx: PluginCheckContext<Options>): void | Promise<void>;
   /** Runs once per process. Open pools and connections lazily or in start(), not here, when they may fail. */
   setup(ctx: PluginContext<Options>): PluginInstance | Promise<PluginInstance>;
+  /** Sub-commands of `jararaca-host`, available when a service declares this plugin. */
+  readonly commands?: Readonly<Record<string, PluginCommand>>;
 }
 
 export const PLUGIN = Symbol.for('jararaca.plugin');

@@ -1,21 +1,30 @@
 // JSON Schema validation shared by the declaration and by plugins' options: one ajv instance,
 // schemas compiled once, and ajv's errors turned into messages that say what to change.
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type Options as AjvOptions, type ValidateFunction } from 'ajv/dist/2020.js';
+import ajvFormats from 'ajv-formats';
 
 export type JsonSchema = Record<string, unknown> | boolean;
 export type PathSegment = string | number;
 
 let shared: Ajv2020 | undefined;
 
-/** The host's ajv: all errors, defaults filled in, `tsType` allowed for type generation. */
+/**
+ * An ajv for JSON Schema 2020-12 with the standard formats (uuid, date-time, email...) and the
+ * annotation keywords our schemas carry. Plugins use it for their own validators.
+ */
+export function createAjv(options: AjvOptions = {}): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false, ...options });
+  // ajv-formats is CommonJS: under NodeNext its function is the default export's `default`.
+  ajvFormats.default(ajv);
+  ajv.addKeyword({ keyword: 'tsType', schemaType: 'string' });
+  ajv.addKeyword({ keyword: 'x-exactly-one-of', schemaType: 'array' });
+  ajv.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
+  return ajv;
+}
+
+/** The host's ajv (declaration, plugin options, message payloads): all errors, defaults filled in. */
 export function sharedAjv(): Ajv2020 {
-  if (!shared) {
-    shared = new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, strict: false });
-    shared.addKeyword({ keyword: 'tsType', schemaType: 'string' });
-    shared.addKeyword({ keyword: 'x-exactly-one-of', schemaType: 'array' });
-    shared.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
-  }
-  return shared;
+  return (shared ??= createAjv({ useDefaults: true }));
 }
 
 const compiled = new WeakMap<object, ValidateFunction>();

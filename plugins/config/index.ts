@@ -2,8 +2,7 @@
 // (inline, or a file next to service.yaml) and offers it as useConfig() and the `config` token.
 import { readFileSync } from 'node:fs';
 import { asValue } from 'awilix';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import { definePlugin, schemaIssues } from 'jararaca';
+import { createAjv, definePlugin, schemaIssues } from 'jararaca';
 
 const optionsSchema = {
   type: 'object',
@@ -17,7 +16,7 @@ const optionsSchema = {
 } as const;
 
 // Environment values arrive as text: coerce them to the schema's types ("8080" → 8080).
-const ajv = new Ajv2020({ allErrors: true, useDefaults: true, coerceTypes: true, verbose: true, strict: false });
+const ajv = createAjv({ useDefaults: true, coerceTypes: true });
 
 function loadSchema(schema: unknown, resolvePath: (p: string) => string): Record<string, unknown> {
   if (typeof schema === 'string') return JSON.parse(readFileSync(resolvePath(schema), 'utf8')) as Record<string, unknown>;

@@ -8,6 +8,7 @@ import { createKnex, describeUrl, urlProblem } from './engine.ts';
 import { isConnectionError, mapDatabaseError } from './errors.ts';
 import { LazyTransaction } from './lazy-transaction.ts';
 import { SESSION_METADATA, type SessionMetadata } from './metadata.ts';
+import { migrateCommand } from './migrate-command.ts';
 import { migrateLatest } from './migrations.ts';
 import { registerConnection, sessionsOf, unregisterConnection } from './session.ts';
 
@@ -78,6 +79,7 @@ const plugin = definePlugin({
     const earlier = (ctx.service.interceptors ?? []).slice(0, index).some((e) => e?.use === 'knex-session' && ((e.with as { connection?: string } | undefined)?.connection ?? 'default') === name);
     if (earlier) ctx.report([...ctx.at, 'with', 'connection'], `another knex-session entry already declares the connection '${name}': give this one a different name`);
   },
+  commands: { migrate: migrateCommand },
   setup(ctx) {
     const name = ctx.options.connection ?? 'default';
     const { knex, info } = createKnex({ url: ctx.options.url, pool: ctx.options.pool, connectTimeoutMs: ctx.options.connectTimeoutMs, resolvePath: ctx.resolvePath });

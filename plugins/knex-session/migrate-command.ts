@@ -1,10 +1,11 @@
 // `jararaca-host migrate latest|rollback|status|make NAME [--config PATH] [--connection NAME]`.
-// Registered in host/cli.ts's `commands`. It imports the framework lazily: cli.ts imports this
-// file while 'jararaca' itself is still loading.
-import { existsSync } from 'node:fs';
+// The plugin contributes it through `commands` in its definition: the host runs it with the
+// service's declaration loaded (not started).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliIO } from 'jararaca';
+import { redactUrl, type PluginCommand } from 'jararaca';
+import { createKnex } from './engine.ts';
+import { makeMigration, migrateLatest, migrateRollback, migrationStatus } from './migrations.ts';
 
 const USAGE = `Usage: jararaca-host migrate latest|rollback|status|make NAME [--config PATH] [--connection NAME] [--all]
 
@@ -19,9 +20,9 @@ Options:
   --connection NAME  which knex-session entry (default: 'default')
   --all              with rollback: every batch`;
 
-export const migrateCommand = {
+export const migrateCommand: PluginCommand = {
   summary: 'run, undo or list knex migrations of a knex-session plugin',
-  async run(argv: string[], io: CliIO): Promise<number> {
+  async run({ argv, io, host }) {
     let parsed;
     try {
       parsed = parseArgs({
@@ -43,11 +44,6 @@ export const migrateCommand = {
       io.stderr.write(`jararaca-host migrate: unknown action '${action}'\n\n${USAGE}\n`);
       return 2;
     }
-    const { Host, redactUrl } = await import('jararaca');
-    const { createKnex } = await import('./engine.ts');
-    const { makeMigration, migrateLatest, migrateRollback, migrationStatus } = await import('./migrations.ts');
-    const config = values.config ? path.resolve(values.config) : ['service.yaml', 'config/service.yaml'].map((f) => path.resolve(f)).find((f) => existsSync(f)) ?? path.resolve('service.yaml');
-    const host = await Host.load({ config, roles: [] });
     const name = values.connection ?? 'default';
     const entries = host.plugins.filter((p) => p.definition.name === 'knex-session');
     const entry = entries.find((p) => ((p.options as { connection?: string }).connection ?? 'default') === name);

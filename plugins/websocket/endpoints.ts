@@ -1,6 +1,6 @@
 // Groups the 'websocket' handlers by endpoint path and compiles each message type's schema once.
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { JararacaError, type HandlerInfo } from 'jararaca';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { createAjv, JararacaError, type HandlerInfo } from 'jararaca';
 import type { WsHandlerInfoSpec } from './decorators.ts';
 
 export interface MessageRoute {
@@ -18,7 +18,8 @@ export interface Endpoint {
   messages: Map<string, MessageRoute>;
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: false });
+// With the standard formats, so a message schema's format: uuid is enforced.
+const ajv = createAjv();
 
 export function buildEndpoints(handlers: readonly HandlerInfo[]): Endpoint[] {
   const byPath = new Map<string, Endpoint>();
