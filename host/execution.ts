@@ -33,6 +33,11 @@ export interface ExecutionInit {
   details?: Record<string, unknown>;
   /** Aborts the execution's signal when this one aborts (a client disconnect, a timeout). */
   signal?: AbortSignal;
+  /**
+   * Used as the execution's own controller instead (its caller aborts it directly): cheaper than
+   * `signal`, no listener and no AbortSignal made until someone reads one. Ignored with `signal`.
+   */
+  abortController?: AbortController;
 }
 
 export type Next = () => Promise<unknown>;
@@ -59,7 +64,8 @@ export class Execution {
     this.logger = init.logger;
     this.details = init.details ?? {};
     const outer = init.signal;
-    if (outer) {
+    if (!outer) this.#abort = init.abortController;
+    else {
       const abort = (this.#abort = new AbortController());
       if (outer.aborted) abort.abort(outer.reason);
       else outer.addEventListener('abort', () => abort.abort(outer.reason), { once: true });
@@ -69,6 +75,11 @@ export class Execution {
   /** Fires when the execution should stop early (timeout, shutdown, client gone). */
   get signal(): AbortSignal {
     return (this.#abort ??= new AbortController()).signal;
+  }
+
+  /** True once the execution was aborted (timeout, shutdown...); reading it makes no signal. */
+  get aborted(): boolean {
+    return this.#abort?.signal.aborted ?? false;
   }
 
   abort(reason?: unknown): void {
@@ -116,18 +127,31 @@ export function currentExecution(): Execution | undefined {
 /** Builds the onion once: interceptors[0] is the outermost layer. */
 export function composeInterceptors(interceptors: readonly Interceptor[]): (execution: Execution, handler: Next) => Promise<unknown> {
   const n = interceptors.length;
-  return (execution, handler) => {
-    const dispatch = (i: number): Promise<unknown> => {
-      if (i === n) return handler();
-      let called = false;
-      return interceptors[i](execution, () => {
-        if (called) return Promise.reject(new JararacaError('JRR_NEXT_TWICE', `an interceptor called next() twice in ${execution.handler.name}`));
-        called = true;
-        return dispatch(i + 1);
-      });
-    };
-    return dispatch(0);
+  // Made once, not per execution: only the one `next` closure per layer is.
+  const dispatch = (execution: Execution, handler: Next, i: number): Promise<unknown> => {
+    if (i === n) return handler();
+    let called = false;
+    return interceptors[i](execution, () => {
+      if (called) return Promise.reject(new JararacaError('JRR_NEXT_TWICE', `an interceptor called next() twice in ${execution.handler.name}`));
+      called = true;
+      return dispatch(execution, handler, i + 1);
+    });
   };
+  return (execution, handler) => dispatch(execution, handler, 0);
+}
+
+/**
+ * The innermost layer. A handler that ends after its execution was aborted (it ignored the
+ * signal past a timeout, and its message was already retried) must not count as a success:
+ * failing here makes every layer outside roll back and drop what was staged.
+ */
+async function runHandler<T>(execution: Execution, handler: (execution: Execution) => Promise<T> | T): Promise<T> {
+  const value = await handler(execution);
+  if (execution.aborted) {
+    const reason = execution.signal.reason as unknown;
+    throw reason instanceof Error ? reason : new JararacaError('JRR_ABORTED', `${execution.handler.name} finished after its execution was aborted: its work is rolled back`);
+  }
+  return value;
 }
 
 /**
@@ -142,7 +166,7 @@ export function runExecution<T>(
 ): Promise<T> {
   const scope = new LightScope(root);
   const execution = new Execution(init, scope);
-  return store.run(execution, () => onion(execution, async () => handler(execution))).then(
+  return store.run(execution, () => onion(execution, () => runHandler(execution, handler))).then(
     (value) => {
       const disposed = scope.dispose();
       return (disposed ? disposed.then(() => value) : value) as T;
