@@ -30,6 +30,12 @@ export class LocalConnection implements WsConnection {
   alive = true;
   /** Client messages accepted but not yet handled. */
   pending = 0;
+  /**
+   * @OnConnect accepted it (or the endpoint has none). Until then it is in the registry, so
+   * rooms joined by the connect handler count, but it receives no broadcast or room send: a
+   * client that authentication will refuse must hear nothing meanwhile.
+   */
+  accepted = false;
   /** Handlers of this connection run one after the other, in arrival order. */
   chain: Promise<void> = Promise.resolve();
   #closing = false;

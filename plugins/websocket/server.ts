@@ -70,17 +70,20 @@ export class WebSocketServer {
       switch (op.op) {
         case 'broadcast': {
           const frame = Buffer.from(op.frame);
-          for (const c of this.registry.all()) c.write(frame);
+          for (const c of this.registry.all()) if (c.accepted) c.write(frame);
           break;
         }
         case 'rooms': {
           const frame = Buffer.from(op.frame);
-          for (const c of this.registry.inRooms(op.rooms)) c.write(frame);
+          for (const c of this.registry.inRooms(op.rooms)) if (c.accepted) c.write(frame);
           break;
         }
         case 'to': {
           const frame = Buffer.from(op.frame);
-          for (const id of op.ids) this.registry.get(id)?.write(frame);
+          for (const id of op.ids) {
+            const c = this.registry.get(id);
+            if (c?.accepted) c.write(frame);
+          }
           break;
         }
         case 'join':
@@ -109,6 +112,7 @@ export class WebSocketServer {
     this.registry.add(connection);
     // A connection refused by @OnConnect never was: its @OnClose does not run.
     let accepted = !endpoint.connect;
+    connection.accepted = accepted;
     logger.debug({ path: endpoint.path, connections: this.registry.size }, 'websocket connected');
     socket.on('pong', () => (connection.alive = true));
     socket.on('message', (raw, isBinary) => this.#onFrame(endpoint, connection, logger, raw, isBinary));
@@ -124,10 +128,17 @@ export class WebSocketServer {
       const handler = endpoint.connect;
       this.#enqueue(connection, async () => {
         try {
-          const reply = await this.#run(handler, connection, logger, { event: 'connect', request }, (e) => this.ctx.handlers.invoke(e, handler, connection, request));
+          const reply = await this.#run(handler, connection, logger, { event: 'connect', request }, async (e) => {
+            const value = await this.ctx.handlers.invoke(e, handler, connection, request);
+            // Accepted inside the execution, so what the handler itself sends (flushed on the
+            // way out) reaches the client.
+            connection.accepted = true;
+            return value;
+          });
           accepted = true;
           this.#reply(connection, reply);
         } catch (err) {
+          connection.accepted = false;
           if (err instanceof WsClose) return connection.close(err.closeCode, err.message);
           logger.error({ err }, `websocket connect handler ${handler.name} failed`);
           connection.close(1011, 'internal error');
