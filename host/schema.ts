@@ -2,6 +2,7 @@
 // schemas compiled once, and ajv's errors turned into messages that say what to change.
 import { Ajv2020, type ErrorObject, type Options as AjvOptions, type ValidateFunction } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
+import { redactUrl } from './logger.ts';
 
 export type JsonSchema = Record<string, unknown> | boolean;
 export type PathSegment = string | number;
@@ -114,7 +115,8 @@ export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'an empty value';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  // The value is echoed to help find it; a URL's password never is.
+  if (typeof value === 'string') return `the string ${JSON.stringify(redactUrl(value))}`;
   return String(value);
 }
 
