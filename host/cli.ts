@@ -1,10 +1,11 @@
 // jararaca-host: run a service in a role, or validate its declaration.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeclarationError, JararacaError, ResolutionError, RoleUnavailableError } from './errors.ts';
+import { defaultDeclarationPath } from './declaration.ts';
 import { Host, type RoleStarter } from './host.ts';
 import { describeRoutes, startHttpRole } from './http.ts';
+import { createLogger } from './logger.ts';
 import type { Role } from './plugin.ts';
 import { describeMessageHandlers, startWorkerRole } from './worker.ts';
 import { dlqCommand } from './dlq.ts';
@@ -64,13 +65,6 @@ export interface CliIO {
   stderr: NodeJS.WritableStream;
 }
 
-function defaultConfig(cwd: string): string {
-  for (const candidate of ['service.yaml', 'config/service.yaml']) {
-    if (existsSync(path.join(cwd, candidate))) return path.join(cwd, candidate);
-  }
-  return path.join(cwd, 'service.yaml');
-}
-
 class UsageError extends JararacaError {}
 
 export async function main(argv: string[], io: CliIO = process): Promise<number> {
@@ -114,7 +108,7 @@ export async function main(argv: string[], io: CliIO = process): Promise<number>
     io.stdout.write(USAGE + '\n');
     return 0;
   }
-  const config = values.config ? path.resolve(values.config) : defaultConfig(process.cwd());
+  const config = values.config ? path.resolve(values.config) : defaultDeclarationPath();
   try {
     if (command === 'validate') return await validate(config, io);
     if (command !== 'run') throw new UsageError('JRR_USAGE', `unknown command '${command}'`);
@@ -142,8 +136,9 @@ export async function main(argv: string[], io: CliIO = process): Promise<number>
  */
 async function runPluginCommand(name: string, argv: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: false, allowPositionals: true });
-  const config = typeof values.config === 'string' ? path.resolve(values.config) : defaultConfig(process.cwd());
-  const host = await Host.load({ config, roles: [] });
+  const config = typeof values.config === 'string' ? path.resolve(values.config) : defaultDeclarationPath();
+  // Logs go to stderr: a command's stdout is its output (for pipes).
+  const host = await Host.load({ config, roles: [], logger: createLogger({}, 2) });
   const provider = host.plugins.find((p) => p.definition.commands?.[name]);
   if (!provider) {
     const available = [...new Set(host.plugins.flatMap((p) => Object.keys(p.definition.commands ?? {})))];

@@ -1,7 +1,7 @@
 // Loads service.yaml: parse (keeping positions) → ${ENV} interpolation on scalar values →
 // validation against schemas/service.schema.json. Every mistake is collected with its
 // line and column; nothing is thrown until all of them are known.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type Scalar, type YAMLError } from 'yaml';
@@ -130,6 +130,14 @@ function interpolate(text: string, env: Env, onMissing: (msg: string) => void): 
   if (out === 'true' || out === 'false') return out === 'true';
   const n = Number(out);
   return out.trim() !== '' && Number.isFinite(n) && String(n) === out ? n : out;
+}
+
+/** The declaration used when none is named: ./service.yaml, else ./config/service.yaml. */
+export function defaultDeclarationPath(cwd = process.cwd()): string {
+  for (const candidate of ['service.yaml', 'config/service.yaml']) {
+    if (existsSync(path.join(cwd, candidate))) return path.join(cwd, candidate);
+  }
+  return path.join(cwd, 'service.yaml');
 }
 
 /** Reads, interpolates and validates a declaration. Throws DeclarationError on YAML or schema mistakes. */

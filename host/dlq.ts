@@ -4,7 +4,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIO } from './cli.ts';
 import { JararacaError, RoleUnavailableError } from './errors.ts';
+import { defaultDeclarationPath } from './declaration.ts';
 import { Host } from './host.ts';
+import { createLogger } from './logger.ts';
+import { TRANSPORT_CAPABILITY } from './messages.ts';
 import { selectPlans, transportOf } from './worker.ts';
 
 const USAGE = `Usage: jararaca-host dlq list|requeue|purge --handler NAME [--limit N] [--config PATH]
@@ -18,11 +21,18 @@ const USAGE = `Usage: jararaca-host dlq list|requeue|purge --handler NAME [--lim
 export const dlqCommand = {
   summary: 'list, requeue or purge a message handler\'s dead-letter queue',
   async run(argv: string[], io: CliIO): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { config: { type: 'string', short: 'c' }, handler: { type: 'string' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: { config: { type: 'string', short: 'c' }, handler: { type: 'string' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      });
+    } catch (err) {
+      io.stderr.write(`jararaca-host dlq: ${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    const { values, positionals } = parsed;
     const action = positionals[0];
     if (values.help || !action) {
       (values.help ? io.stdout : io.stderr).write(USAGE);
@@ -37,13 +47,19 @@ export const dlqCommand = {
       io.stderr.write(`jararaca-host dlq: --limit must be a positive integer, got '${values.limit}'\n`);
       return 2;
     }
-    const config = path.resolve(values.config ?? 'service.yaml');
-    const host = await Host.load({ config, roles: [] });
-    const [plan] = selectPlans(host, [values.handler]);
-    await host.start({});
+    const config = values.config ? path.resolve(values.config) : defaultDeclarationPath();
+    // Logs to stderr: stdout is the command's output (dlq list prints JSON lines).
+    const host = await Host.load({ config, roles: [], logger: createLogger({}, 2) });
+    const [plan] = selectPlans(host, [values.handler], '--handler');
+    // Only the transport starts: no migrations, no other connections, for a look at dead letters.
+    await host.start({}, { only: (instance) => Boolean(instance.provides && TRANSPORT_CAPABILITY in instance.provides) });
     try {
-      const admin = transportOf(host)?.deadLetters;
+      const transport = transportOf(host);
+      const admin = transport?.deadLetters;
       if (!admin) throw new RoleUnavailableError('JRR_NO_TRANSPORT', 'this service declares no message transport with dead-letter queues (add the message-bus plugin)');
+      if (transport.kind === 'memory') {
+        throw new RoleUnavailableError('JRR_DLQ_IN_PROCESS', `the service's broker is in process (memory://): its dead letters live and die with the process that runs the worker, and no other process can reach them. Use an amqp:// broker to keep and manage dead letters.`);
+      }
       if (action === 'list') {
         const letters = await admin.list(plan.queue, limit ?? 20);
         io.stdout.write(letters.map((l) => JSON.stringify(l)).join('\n') + (letters.length ? '\n' : ''));

@@ -55,6 +55,15 @@ export interface RoleHandle {
 
 export type RoleStarter = (host: Host) => Promise<RoleHandle>;
 
+export interface StartOptions {
+  /**
+   * For tools (the dlq command): every plugin is set up, but only those this accepts are
+   * started, and no provider or controller is built. A knex-session with migrations.auto, say,
+   * does not migrate because someone listed dead letters.
+   */
+  only?: (instance: PluginInstance) => boolean;
+}
+
 const pluginsDir = fileURLToPath(new URL('../plugins/', import.meta.url));
 const LIFETIMES = { singleton: Lifetime.SINGLETON, scoped: Lifetime.SCOPED, transient: Lifetime.TRANSIENT } as const;
 const ownExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -165,7 +174,7 @@ export class Host {
    * Sets up plugins, providers and controllers, starts plugins, then the roles. On any failure
    * what was already started is stopped again, in reverse order.
    */
-  async start(roleStarters: Partial<Record<Role, RoleStarter>>): Promise<void> {
+  async start(roleStarters: Partial<Record<Role, RoleStarter>>, options: StartOptions = {}): Promise<void> {
     const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
     this.#container = container;
     container.register({ logger: asValue(this.logger), serviceName: asValue(this.service.name) });
@@ -180,9 +189,12 @@ export class Host {
       this.#onion = composeInterceptors(
         this.#instances.flatMap(({ instance }) => (instance.intercept ? [instance.intercept.bind(instance)] : [])),
       );
-      await this.#registerProviders(container);
-      this.#registerControllers(container);
+      if (!options.only) {
+        await this.#registerProviders(container);
+        this.#registerControllers(container);
+      }
       for (const { instance } of this.#instances) {
+        if (options.only && !options.only(instance)) continue;
         await instance.start?.();
         this.#started.push(instance);
       }

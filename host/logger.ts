@@ -23,7 +23,8 @@ function scrub(value: unknown, depth = 0): unknown {
   return out;
 }
 
-export function createLogger(options: LoggerOptions = {}): Logger {
+/** `fd` 2 sends the lines to stderr (for commands whose stdout is their output). */
+export function createLogger(options: LoggerOptions = {}, fd: 1 | 2 = 1): Logger {
   return pino({
     level: process.env.LOG_LEVEL ?? 'info',
     ...options,
@@ -33,7 +34,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         return method.apply(this, scrubbed as Parameters<typeof method>);
       },
     },
-  });
+  }, pino.destination({ fd, sync: true }));
 }
 
 // Scrubbing copies objects: only do it when some string inside mentions a URL.

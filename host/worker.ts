@@ -5,6 +5,7 @@
 // for a poison message, requeue at shutdown.
 import type { FastifyBaseLogger } from 'fastify';
 import { DeclarationError, JararacaError, RoleUnavailableError } from './errors.ts';
+import type { Execution } from './execution.ts';
 import type { Host, RoleHandle } from './host.ts';
 import { startHealthServer } from './http.ts';
 import {
@@ -29,6 +30,9 @@ export interface WorkerRoleOptions {
 
 class TimeoutError extends JararacaError {}
 
+const ACK: Settlement = Object.freeze({ action: 'ack' });
+const NOTHING = Promise.resolve();
+
 /** The service's message handlers, checked (a task with two handlers is an error). */
 export function messagePlans(host: Host): MessageHandlerPlan[] {
   const plans = planHandlers(host.service.name, host.handlers.ofKind('message'), host.service.worker?.prefetch ?? 10);
@@ -50,12 +54,12 @@ export function describeMessageHandlers(host: Host): string[] {
   ];
 }
 
-export function selectPlans(host: Host, only: readonly string[] | undefined): MessageHandlerPlan[] {
+export function selectPlans(host: Host, only: readonly string[] | undefined, option = '--handlers'): MessageHandlerPlan[] {
   const plans = messagePlans(host);
   if (!only?.length) return plans;
   const unknown = only.filter((n) => !plans.some((p) => p.name === n));
   if (unknown.length) {
-    throw new RoleUnavailableError('JRR_UNKNOWN_HANDLER', `--handlers: no message handler named ${unknown.join(', ')}; handlers: ${plans.map((p) => p.name).join(', ') || 'none'}`);
+    throw new RoleUnavailableError('JRR_UNKNOWN_HANDLER', `${option}: no message handler named ${unknown.join(', ')}; handlers: ${plans.map((p) => p.name).join(', ') || 'none'}`);
   }
   return plans.filter((p) => only.includes(p.name));
 }
@@ -86,7 +90,6 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
     logger.info('no message handlers and no transport: the worker role has nothing to consume');
   }
 
-  const loggers = new Map(plans.map((p) => [p, logger.child({ handler: p.name }) as FastifyBaseLogger]));
   const inFlight = new Set<InFlight>();
   const consumers: ConsumerHandle[] = [];
   let stopping = false;
@@ -102,64 +105,76 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
     }
   };
 
-  const handle = async (plan: MessageHandlerPlan, delivery: Delivery, entry: InFlight) => {
-    // One child logger per handler (made at start): a pino child per message costs more than the rest of the dispatch.
-    const log = loggers.get(plan)!;
-    const about = { messageId: delivery.messageId, attempt: delivery.attempt };
-    let payload: unknown;
-    try {
-      payload = plan.message.parse(JSON.parse(delivery.body.toString('utf8')));
-    } catch (err) {
-      const error = err instanceof SyntaxError ? `poison message: body is not JSON (${err.message})` : `poison message: ${(err as Error).message}`;
-      log.error({ ...about, topic: delivery.topic }, `${error}; dead-lettered without retries`);
-      return settle(entry, { action: 'dead-letter', error }, log);
-    }
-    const ctx: MessageContext = {
-      id: delivery.messageId ?? '',
-      name: delivery.name ?? plan.message.name,
-      topic: delivery.topic,
-      attempt: delivery.attempt,
-      maxAttempts: plan.retry.maxAttempts,
-      headers: delivery.headers,
-      signal: entry.abort.signal,
-      publishedAt: delivery.timestamp ? new Date(delivery.timestamp) : undefined,
-      redelivered: delivery.redelivered,
-      handler: plan.name,
-      queue: plan.queue,
-    };
+  // One delivery, start to settlement. Per-handler things (logger, invoker) are made once at
+  // start; per message there is one execution and this one async function, nothing else that
+  // a no-op handler would not need (an AbortSignal is made only when someone reads one).
+  const handle = async (plan: MessageHandlerPlan, log: FastifyBaseLogger, invoke: (exec: Execution) => Promise<unknown>, entry: InFlight): Promise<void> => {
+    const delivery = entry.delivery;
     let timer: NodeJS.Timeout | undefined;
-    // Only a handler with timeoutMs races a timer; a shutdown deadline settles the entry directly.
-    const timedOut = plan.timeoutMs
-      ? new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            const err = new TimeoutError('JRR_MESSAGE_TIMEOUT', `${plan.name} did not finish within timeoutMs ${plan.timeoutMs}`);
-            entry.abort.abort(err);
-            reject(err);
-          }, plan.timeoutMs);
-        })
-      : undefined;
-    const execution = host.execute(
-      { kind: 'message', handler: plan.info, logger: log, id: delivery.messageId, signal: entry.abort.signal, details: { message: ctx, payload } },
-      (exec) => host.handlers.invoke(exec, plan.info, payload, ctx),
-    );
-    // When the timeout or the shutdown wins the race, the execution still ends later: observe it.
-    execution.catch((late: unknown) => log.debug({ ...about, err: late }, 'execution ended after its message was settled'));
     try {
-      // Settled only when the whole onion resolved: after the commit and the publisher's flush.
-      await (timedOut ? Promise.race([execution, timedOut]) : execution);
-      return await settle(entry, { action: 'ack' }, log);
-    } catch (err) {
-      if (entry.settled) return; // returned to its queue at the shutdown deadline
-      const error = (err as Error)?.message ?? String(err);
-      if (delivery.attempt < plan.retry.maxAttempts) {
-        const delayMs = retryDelay(plan.retry, delivery.attempt);
-        log.warn({ ...about, err, delayMs }, `message failed (attempt ${delivery.attempt} of ${plan.retry.maxAttempts}); retrying`);
-        return settle(entry, { action: 'retry', delayMs, error }, log);
+      let payload: unknown;
+      try {
+        payload = plan.message.parse(JSON.parse(delivery.body.toString('utf8')));
+      } catch (err) {
+        const error = err instanceof SyntaxError ? `poison message: body is not JSON (${err.message})` : `poison message: ${(err as Error).message}`;
+        log.error({ messageId: delivery.messageId, attempt: delivery.attempt, topic: delivery.topic }, `${error}; dead-lettered without retries`);
+        return await settle(entry, { action: 'dead-letter', error }, log);
       }
-      log.error({ ...about, err }, `message failed on its last attempt (${delivery.attempt}); dead-lettered`);
-      return settle(entry, { action: 'dead-letter', error }, log);
+      const abort = entry.abort;
+      const ctx: MessageContext = {
+        id: delivery.messageId ?? '',
+        name: delivery.name ?? plan.message.name,
+        topic: delivery.topic,
+        attempt: delivery.attempt,
+        maxAttempts: plan.retry.maxAttempts,
+        headers: delivery.headers,
+        // The execution's own signal (the same controller), made on first read.
+        get signal() {
+          return abort.signal;
+        },
+        publishedAt: delivery.timestamp ? new Date(delivery.timestamp) : undefined,
+        redelivered: delivery.redelivered,
+        handler: plan.name,
+        queue: plan.queue,
+      };
+      // Only a handler with timeoutMs races a timer; a shutdown deadline settles the entry directly.
+      const timedOut = plan.timeoutMs
+        ? new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              const err = new TimeoutError('JRR_MESSAGE_TIMEOUT', `${plan.name} did not finish within timeoutMs ${plan.timeoutMs}`);
+              abort.abort(err);
+              reject(err);
+            }, plan.timeoutMs);
+          })
+        : undefined;
+      const execution = host.execute({ kind: 'message', handler: plan.info, logger: log, id: delivery.messageId, abortController: abort, details: { message: ctx, payload } }, invoke);
+      try {
+        // Settled only when the whole onion resolved: after the commit and the publisher's flush.
+        if (timedOut) {
+          // When the timeout or the shutdown wins the race, the execution still ends later: observe it.
+          execution.catch((late: unknown) => log.debug({ messageId: delivery.messageId, attempt: delivery.attempt, err: late }, 'execution ended after its message was settled'));
+          await Promise.race([execution, timedOut]);
+        } else await execution;
+      } catch (err) {
+        if (entry.settled) return; // returned to its queue at the shutdown deadline
+        const error = (err as Error)?.message ?? String(err);
+        const about = { messageId: delivery.messageId, attempt: delivery.attempt, err };
+        if (delivery.attempt < plan.retry.maxAttempts) {
+          const delayMs = retryDelay(plan.retry, delivery.attempt);
+          log.warn({ ...about, delayMs }, `message failed (attempt ${delivery.attempt} of ${plan.retry.maxAttempts}); retrying`);
+          return await settle(entry, { action: 'retry', delayMs, error }, log);
+        }
+        log.error(about, `message failed on its last attempt (${delivery.attempt}); dead-lettered`);
+        return await settle(entry, { action: 'dead-letter', error }, log);
+      }
+      clearTimeout(timer);
+      timer = undefined;
+      await settle(entry, ACK, log);
+    } catch (err) {
+      logger.error({ err, handler: plan.name }, 'unexpected error while handling a message');
     } finally {
       clearTimeout(timer);
+      inFlight.delete(entry);
     }
   };
 
@@ -172,17 +187,21 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
       })),
     );
     for (const plan of plans) {
+      // One child logger per handler: a pino child per message costs more than the rest of the dispatch.
+      const log = logger.child({ handler: plan.name }) as FastifyBaseLogger;
+      const invoke = (exec: Execution) => {
+        const details = exec.details as { message: MessageContext; payload: unknown };
+        return host.handlers.invoke(exec, plan.info, details.payload, details.message);
+      };
       consumers.push(
         await transport.consume(plan.queue, plan.prefetch, (delivery) => {
-          const entry: InFlight = { delivery, abort: new AbortController(), settled: false, done: Promise.resolve() };
+          const entry: InFlight = { delivery, abort: new AbortController(), settled: false, done: NOTHING };
           if (stopping) {
             void settle(entry, { action: 'requeue' }, logger as FastifyBaseLogger);
             return;
           }
           inFlight.add(entry);
-          entry.done = handle(plan, delivery, entry)
-            .catch((err: unknown) => logger.error({ err, handler: plan.name }, 'unexpected error while handling a message'))
-            .finally(() => inFlight.delete(entry));
+          entry.done = handle(plan, log, invoke, entry);
         }),
       );
       logger.info({ handler: plan.name, queue: plan.queue, bindings: plan.bindings, prefetch: plan.prefetch }, 'consuming');
