@@ -1,7 +1,9 @@
 // AMQP bench on the local RabbitMQ, in this process:
 // - consume: raw amqplib (prefetch P, JSON.parse, ack) against the worker role with a no-op
 //   handler (same prefetch; payload validated, one execution through the interceptors, ack),
-//   each draining the same number of pre-filled persistent messages (first to last delivery);
+//   each draining the same number of pre-filled persistent messages (first to last delivery),
+//   shaped as usePublisher() sends them (messageId, timestamp, type, JSON). The worker's payload
+//   validation (a compiled JSON Schema) is part of its job: the raw side does none;
 // - publish: raw amqplib confirm channel (C concurrent publishers, each awaiting its confirm)
 //   against usePublisher() (C concurrent executions, each publishing one message, the execution
 //   completing after the confirm).
@@ -44,7 +46,8 @@ export class Noop {
 async function fill(ch: Channel, exchange: string, n: number): Promise<void> {
   const confirm = ch as amqp.ConfirmChannel;
   for (let i = 0; i < n; i++) {
-    if (!confirm.publish(exchange, 'bench.ping', Buffer.from(JSON.stringify({ n: i })), { persistent: true, contentType: 'application/json', type: 'Ping' })) await new Promise((r) => confirm.once('drain', r));
+    const props = { persistent: true, contentType: 'application/json', type: 'Ping', messageId: crypto.randomUUID(), timestamp: Math.floor(Date.now() / 1000), headers: {} };
+    if (!confirm.publish(exchange, 'bench.ping', Buffer.from(JSON.stringify({ n: i })), props)) await new Promise((r) => confirm.once('drain', r));
   }
   await confirm.waitForConfirms();
 }

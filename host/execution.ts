@@ -34,10 +34,11 @@ export interface ExecutionInit {
   /** Aborts the execution's signal when this one aborts (a client disconnect, a timeout). */
   signal?: AbortSignal;
   /**
-   * Used as the execution's own controller instead (its caller aborts it directly): cheaper than
-   * `signal`, no listener and no AbortSignal made until someone reads one. Ignored with `signal`.
+   * Its `execution` is set as soon as the execution exists (before any interceptor runs), so the
+   * caller can `abort()` it later: cheaper than `signal` (no listener, and no AbortSignal is made
+   * unless someone reads one or it is aborted).
    */
-  abortController?: AbortController;
+  handle?: { execution?: Execution };
 }
 
 export type Next = () => Promise<unknown>;
@@ -54,6 +55,7 @@ export class Execution {
   readonly startedAt = Date.now();
   // Made on first use: most executions never look at their signal or hold a hook value.
   #abort: AbortController | undefined;
+  #aborted = false;
   #locals: Map<symbol, unknown> | undefined;
 
   constructor(init: ExecutionInit, scope: ExecutionScope) {
@@ -63,12 +65,11 @@ export class Execution {
     this.scope = scope;
     this.logger = init.logger;
     this.details = init.details ?? {};
+    if (init.handle) init.handle.execution = this;
     const outer = init.signal;
-    if (!outer) this.#abort = init.abortController;
-    else {
-      const abort = (this.#abort = new AbortController());
-      if (outer.aborted) abort.abort(outer.reason);
-      else outer.addEventListener('abort', () => abort.abort(outer.reason), { once: true });
+    if (outer) {
+      if (outer.aborted) this.abort(outer.reason);
+      else outer.addEventListener('abort', () => this.abort(outer.reason), { once: true });
     }
   }
 
@@ -79,10 +80,12 @@ export class Execution {
 
   /** True once the execution was aborted (timeout, shutdown...); reading it makes no signal. */
   get aborted(): boolean {
-    return this.#abort?.signal.aborted ?? false;
+    return this.#aborted;
   }
 
   abort(reason?: unknown): void {
+    // The controller is private and aborted only here, so the flag is its state.
+    this.#aborted = true;
     (this.#abort ??= new AbortController()).abort(reason);
   }
 

@@ -70,7 +70,8 @@ export function transportOf(host: Host): MessageTransport | undefined {
 
 interface InFlight {
   delivery: Delivery;
-  abort: AbortController;
+  /** Set by host.execute as soon as the execution exists (there is none for a poison message). */
+  execution?: Execution;
   settled: boolean;
   done: Promise<void>;
 }
@@ -101,7 +102,7 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
       await transport!.settle(entry.delivery, settlement);
     } catch (err) {
       // Not settled: the broker redelivers it once the channel is gone; nothing is lost.
-      log.warn({ err, settlement: settlement.action }, 'could not settle the message; the broker will redeliver it');
+      log.warn({ err, settlement: settlement.action }, 'could not settle the message; it goes back to its queue (or is redelivered when the channel closes)');
     }
   };
 
@@ -120,7 +121,6 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
         log.error({ messageId: delivery.messageId, attempt: delivery.attempt, topic: delivery.topic }, `${error}; dead-lettered without retries`);
         return await settle(entry, { action: 'dead-letter', error }, log);
       }
-      const abort = entry.abort;
       const ctx: MessageContext = {
         id: delivery.messageId ?? '',
         name: delivery.name ?? plan.message.name,
@@ -128,9 +128,9 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
         attempt: delivery.attempt,
         maxAttempts: plan.retry.maxAttempts,
         headers: delivery.headers,
-        // The execution's own signal (the same controller), made on first read.
+        // The execution's own signal, made on first read (an AbortSignal costs more than the rest of the dispatch).
         get signal() {
-          return abort.signal;
+          return entry.execution!.signal;
         },
         publishedAt: delivery.timestamp ? new Date(delivery.timestamp) : undefined,
         redelivered: delivery.redelivered,
@@ -142,12 +142,12 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
         ? new Promise<never>((_, reject) => {
             timer = setTimeout(() => {
               const err = new TimeoutError('JRR_MESSAGE_TIMEOUT', `${plan.name} did not finish within timeoutMs ${plan.timeoutMs}`);
-              abort.abort(err);
+              entry.execution!.abort(err);
               reject(err);
             }, plan.timeoutMs);
           })
         : undefined;
-      const execution = host.execute({ kind: 'message', handler: plan.info, logger: log, id: delivery.messageId, abortController: abort, details: { message: ctx, payload } }, invoke);
+      const execution = host.execute({ kind: 'message', handler: plan.info, logger: log, id: delivery.messageId, handle: entry, details: { message: ctx, payload } }, invoke);
       try {
         // Settled only when the whole onion resolved: after the commit and the publisher's flush.
         if (timedOut) {
@@ -195,7 +195,7 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
       };
       consumers.push(
         await transport.consume(plan.queue, plan.prefetch, (delivery) => {
-          const entry: InFlight = { delivery, abort: new AbortController(), settled: false, done: NOTHING };
+          const entry: InFlight = { delivery, settled: false, done: NOTHING };
           if (stopping) {
             void settle(entry, { action: 'requeue' }, logger as FastifyBaseLogger);
             return;
@@ -228,7 +228,7 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
         const left = [...inFlight];
         await Promise.allSettled(
           left.map((e) => {
-            e.abort.abort(new JararacaError('JRR_SHUTDOWN', 'the worker is stopping'));
+            e.execution?.abort(new JararacaError('JRR_SHUTDOWN', 'the worker is stopping'));
             return settle(e, { action: 'requeue' }, logger as FastifyBaseLogger);
           }),
         );

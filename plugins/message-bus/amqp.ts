@@ -29,10 +29,120 @@ interface ConsumerState {
   cancelled: boolean;
 }
 
-interface RawDelivery {
-  channel: Channel;
-  message: ConsumeMessage;
-  generation: number;
+/**
+ * The acks of one consumer channel, sent once per event-loop turn rather than one frame (and one
+ * socket write) each: the run of finished deliveries at the head of the channel's unsettled ones
+ * as one `multiple` ack, each finished one behind a still-running one on its own. Only finished
+ * deliveries are ever covered, and none waits for another beyond the turn.
+ */
+class AckBatcher {
+  readonly channel: Channel;
+  readonly generation: number;
+  // Unsettled deliveries by tag, in delivery order (tags grow): null while running, the message once finished.
+  readonly #open = new Map<number, ConsumeMessage | null>();
+  #finished = 0;
+  #scheduled = false;
+  readonly #logger: Logger;
+
+  constructor(channel: Channel, generation: number, logger: Logger) {
+    this.channel = channel;
+    this.generation = generation;
+    this.#logger = logger;
+  }
+
+  delivered(message: ConsumeMessage): void {
+    this.#open.set(message.fields.deliveryTag, null);
+  }
+
+  ack(message: ConsumeMessage): void {
+    const tag = message.fields.deliveryTag;
+    if (this.#open.get(tag) !== null) return; // not this channel's, or already acked
+    this.#open.set(tag, message);
+    this.#finished++;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Requeue or reject: sent at once (an earlier finished one may still be in the next batch). */
+  nack(message: ConsumeMessage, requeue: boolean): void {
+    const tag = message.fields.deliveryTag;
+    if (this.#open.get(tag) === undefined) return;
+    if (this.#open.get(tag)) this.#finished--;
+    this.#open.delete(tag);
+    this.channel.nack(message, false, requeue);
+  }
+
+  flush(): void {
+    this.#scheduled = false;
+    if (!this.#finished) return;
+    try {
+      let head: ConsumeMessage | undefined;
+      for (const [tag, message] of this.#open) {
+        if (!message) break;
+        head = message;
+        this.#open.delete(tag);
+        this.#finished--;
+      }
+      if (head) this.channel.ack(head, true);
+      if (this.#finished) {
+        for (const [tag, message] of this.#open) {
+          if (!message) continue;
+          this.#open.delete(tag);
+          this.#finished--;
+          this.channel.ack(message);
+        }
+      }
+    } catch (err) {
+      // The channel closed in between: the broker redelivers what was not acked.
+      this.#open.clear();
+      this.#finished = 0;
+      this.#logger.debug({ err }, 'could not ack on a closed channel: the broker redelivers those messages');
+    }
+  }
+}
+
+/** A delivery as the worker sees it, with where to settle it (private to the transport). */
+class AmqpDelivery implements Delivery {
+  readonly queue: string;
+  readonly body: Buffer;
+  readonly messageId: string | undefined;
+  readonly name: string | undefined;
+  readonly contentType: string | undefined;
+  readonly topic: string;
+  readonly headers: Readonly<Record<string, unknown>>;
+  readonly attempt: number;
+  readonly redelivered: boolean;
+  readonly timestamp: number | undefined;
+  #message: ConsumeMessage | undefined;
+  readonly #acks: AckBatcher;
+
+  constructor(queue: string, message: ConsumeMessage, acks: AckBatcher) {
+    const props = message.properties;
+    const headers = props.headers as Record<string, unknown> | undefined;
+    const routingKey = headers?.[HEADER.routingKey];
+    this.queue = queue;
+    this.body = message.content;
+    this.messageId = props.messageId as string | undefined;
+    this.name = props.type as string | undefined;
+    this.contentType = props.contentType as string | undefined;
+    this.topic = typeof routingKey === 'string' ? routingKey : message.fields.routingKey;
+    this.headers = publicHeaders(headers);
+    this.attempt = Math.max(1, Number(headers?.[HEADER.attempt] ?? 1) || 1);
+    this.redelivered = message.fields.redelivered;
+    this.timestamp = typeof props.timestamp === 'number' ? props.timestamp * 1000 : undefined;
+    this.#message = message;
+    this.#acks = acks;
+  }
+
+  /** The message and its channel, once: a second settle finds nothing. */
+  static take(delivery: Delivery): { message: ConsumeMessage; acks: AckBatcher } | undefined {
+    if (!(delivery instanceof AmqpDelivery) || !delivery.#message) return undefined;
+    const message = delivery.#message;
+    delivery.#message = undefined;
+    return { message, acks: delivery.#acks };
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -49,7 +159,8 @@ export class AmqpTransport implements MessageTransport {
   #waiters = new Set<() => void>();
   readonly #topology = new Map<string, QueueSpec>();
   readonly #consumers = new Set<ConsumerState>();
-  readonly #raw = new WeakMap<Delivery, RawDelivery>();
+  // Consumer channels of the current connection, whose pending acks close() sends first.
+  #batchers = new Set<AckBatcher>();
   // Delay and retry queues declared on the current connection.
   #declared = new Map<string, Promise<void>>();
 
@@ -86,6 +197,7 @@ export class AmqpTransport implements MessageTransport {
   async close(): Promise<void> {
     this.#closing = true;
     for (const wake of this.#waiters) wake();
+    for (const acks of this.#batchers) acks.flush();
     const conn = this.#conn;
     this.#conn = undefined;
     this.#pub = undefined;
@@ -111,6 +223,7 @@ export class AmqpTransport implements MessageTransport {
       for (const spec of this.#topology.values()) await this.#declare(pub, spec);
       this.#generation++;
       this.#declared = new Map();
+      this.#batchers = new Set();
       this.#conn = conn;
       this.#pub = pub;
       for (const state of this.#consumers) await this.#startConsumer(conn, state);
@@ -233,25 +346,20 @@ export class AmqpTransport implements MessageTransport {
     channel.on('close', () => this.#channelClosed(conn));
     await channel.prefetch(state.prefetch);
     state.channel = channel;
+    const acks = new AckBatcher(channel, generation, this.#logger);
+    if (generation === this.#generation) this.#batchers.add(acks);
     const { consumerTag } = await channel.consume(
       state.queue,
       (message) => {
-        if (!message) return; // the broker cancelled the consumer (queue deleted); the reconnect path re-creates it
-        const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
-        const delivery: Delivery = {
-          queue: state.queue,
-          body: message.content,
-          messageId: message.properties.messageId as string | undefined,
-          name: message.properties.type as string | undefined,
-          contentType: message.properties.contentType as string | undefined,
-          topic: typeof headers[HEADER.routingKey] === 'string' ? (headers[HEADER.routingKey] as string) : message.fields.routingKey,
-          headers: publicHeaders(headers),
-          attempt: Math.max(1, Number(headers[HEADER.attempt] ?? 1) || 1),
-          redelivered: message.fields.redelivered,
-          timestamp: typeof message.properties.timestamp === 'number' ? message.properties.timestamp * 1000 : undefined,
-        };
-        this.#raw.set(delivery, { channel, message, generation });
-        state.onDelivery(delivery);
+        if (!message) {
+          // The broker cancelled the consumer (its queue was deleted, or failed over). Nothing
+          // else would restart it: reconnect, which re-declares the topology and consumes again.
+          this.#logger.warn({ queue: state.queue }, 'the broker cancelled the consumer; reconnecting to declare the queue and consume again');
+          this.#channelClosed(conn);
+          return;
+        }
+        acks.delivered(message);
+        state.onDelivery(new AmqpDelivery(state.queue, message, acks));
       },
       { noAck: false },
     );
@@ -259,16 +367,15 @@ export class AmqpTransport implements MessageTransport {
   }
 
   async settle(delivery: Delivery, settlement: Settlement): Promise<void> {
-    const raw = this.#raw.get(delivery);
+    const raw = AmqpDelivery.take(delivery);
     if (!raw) return;
-    this.#raw.delete(delivery);
-    if (raw.generation !== this.#generation || !this.#conn) {
+    const { acks, message } = raw;
+    if (acks.generation !== this.#generation || !this.#conn) {
       this.#logger.debug({ messageId: delivery.messageId }, 'delivery from a closed connection: the broker redelivers it');
       return;
     }
-    const { channel, message } = raw;
-    if (settlement.action === 'ack') return channel.ack(message);
-    if (settlement.action === 'requeue') return channel.nack(message, false, true);
+    if (settlement.action === 'ack') return acks.ack(message);
+    if (settlement.action === 'requeue') return acks.nack(message, true);
     const headers: Record<string, unknown> = {};
     for (const [k, v] of Object.entries((message.properties.headers ?? {}) as Record<string, unknown>)) if (!k.startsWith('x-death') && !k.includes('-death-')) headers[k] = v;
     headers[HEADER.routingKey] = delivery.topic;
@@ -281,6 +388,20 @@ export class AmqpTransport implements MessageTransport {
       correlationId: message.properties.correlationId as string | undefined,
       headers,
     };
+    try {
+      await this.#republish(delivery, settlement, message, headers, props);
+    } catch (err) {
+      // Its copy was not confirmed: hand the message back to its queue rather than leave it
+      // unacked on a live channel, where it would hold a prefetch slot for good.
+      if (acks.generation === this.#generation) acks.nack(message, true);
+      throw err;
+    }
+    // Removed from the queue only once its copy is confirmed; a drop in between redelivers it (at least once).
+    if (acks.generation === this.#generation) acks.ack(message);
+  }
+
+  /** Publishes the retry or dead-letter copy of a delivery, confirmed. */
+  async #republish(delivery: Delivery, settlement: Settlement & { action: 'retry' | 'dead-letter' }, message: ConsumeMessage, headers: Record<string, unknown>, props: Options.Publish): Promise<void> {
     const deadline = Date.now() + this.#s.publishTimeoutMs;
     const pub = await this.#channel(deadline);
     if (settlement.action === 'retry') {
@@ -296,8 +417,6 @@ export class AmqpTransport implements MessageTransport {
       headers[HEADER.failedAt] = new Date().toISOString();
       await confirm(pub, '', `${delivery.queue}.dlq`, message.content, props);
     }
-    // Removed from the queue only once its copy is confirmed; a drop in between redelivers it (at least once).
-    if (raw.generation === this.#generation) channel.ack(message);
   }
 
   async publish(messages: readonly OutgoingMessage[]): Promise<void> {

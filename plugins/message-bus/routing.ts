@@ -46,10 +46,13 @@ export function isBookkeeping(key: string): boolean {
   return key.startsWith('x-jrr-') || key === 'x-death' || key.startsWith('x-first-death') || key.startsWith('x-last-death');
 }
 
-export function publicHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) if (!isBookkeeping(k)) out[k] = v;
-  return Object.freeze(out);
+const NO_HEADERS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+export function publicHeaders(headers: Record<string, unknown> | undefined): Readonly<Record<string, unknown>> {
+  let out: Record<string, unknown> | undefined;
+  for (const k in headers) if (Object.hasOwn(headers, k) && !isBookkeeping(k)) (out ??= {})[k] = headers[k];
+  // Most messages have none of their own: one shared empty object, not one per delivery.
+  return out ? Object.freeze(out) : NO_HEADERS;
 }
 
 /** Error text carried in a header: one line, bounded. */
