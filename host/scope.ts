@@ -20,6 +20,14 @@ export interface ExecutionScope {
   dispose(): Promise<void> | undefined;
 }
 
+// One handler for every scope's cradle (the scope is the proxy's target): no closures per execution.
+const cradleHandler: ProxyHandler<Record<string | symbol, unknown>> = {
+  get: (target, name) => (target as unknown as LightScope).resolve(name),
+  set: (_target, name) => {
+    throw new Error(`Attempted setting property "${String(name)}" on container cradle - this is not allowed.`);
+  },
+};
+
 export class LightScope implements ExecutionScope {
   readonly #root: AwilixContainer;
   #own: Registrations | undefined;
@@ -37,15 +45,7 @@ export class LightScope implements ExecutionScope {
 
   /** The injection proxy handed to constructors and factories: `constructor({ tasks })`. */
   get cradle(): Record<string | symbol, unknown> {
-    return (this.#cradle ??= new Proxy(
-      {},
-      {
-        get: (_t, name) => this.resolve(name),
-        set: (_t, name) => {
-          throw new Error(`Attempted setting property "${String(name)}" on container cradle - this is not allowed.`);
-        },
-      },
-    ));
+    return (this.#cradle ??= new Proxy(this as unknown as Record<string | symbol, unknown>, cradleHandler));
   }
 
   register(nameOrMany: string | symbol | Registrations, resolver?: Resolver<unknown>): this {
