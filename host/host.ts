@@ -14,7 +14,7 @@ import { setDeclaredPlugins } from './hooks.ts';
 import { createLogger } from './logger.ts';
 import { importExport, importModule } from './modules.ts';
 import { isPluginDefinition, type HandlerRegistry, type HealthReport, type PluginContext, type PluginDefinition, type PluginInstance, type Role } from './plugin.ts';
-import { compileSchema, schemaIssues, type PathSegment } from './schema.ts';
+import { compileSchema, formatPath, schemaIssues, type PathSegment } from './schema.ts';
 
 export interface HostOptions {
   /** Path of service.yaml. */
@@ -26,6 +26,8 @@ export interface HostOptions {
 
 interface LoadedPlugin {
   use: string;
+  /** Its options had problems already reported (an unresolved ${VAR}): not checked further. */
+  unresolved?: boolean;
   definition: PluginDefinition<unknown>;
   options: unknown;
   at: PathSegment[];
@@ -108,7 +110,7 @@ export class Host {
       loadControllers(declaration),
     ]);
     for (const p of plugins) {
-      if (!p.definition.check) continue;
+      if (!p.definition.check || p.unresolved) continue;
       try {
         await p.definition.check({
           options: p.options,
@@ -389,6 +391,11 @@ async function loadPlugins(decl: Declaration): Promise<LoadedPlugin[]> {
         return undefined;
       }
       const options = structuredClone(entry.with ?? {});
+      // An option whose ${VAR} did not resolve is already reported; checking its raw text
+      // against the plugin's schema would only report the same mistake again.
+      const prefix = formatPath([...at, 'with']);
+      const unresolved = decl.problems.some((p) => p.path === prefix || p.path.startsWith(`${prefix}.`) || p.path.startsWith(`${prefix}[`));
+      if (unresolved) return { use: entry.use, definition, options, at, unresolved };
       if (definition.options !== undefined) {
         const validate = compileSchema(definition.options as Record<string, unknown> | boolean);
         if (!validate(options)) decl.reportIssues(schemaIssues(validate.errors, options, [...at, 'with']));
