@@ -116,11 +116,17 @@ const plugin = definePlugin({
         result = await next();
       } catch (err) {
         try {
-          await session.rollback();
+          if (session.begun) await session.rollback();
+          else session.close();
         } catch (rollbackErr) {
           execution.logger.warn({ err: rollbackErr, connection: name }, 'rollback failed (the database closes the transaction when the connection drops)');
         }
         throw fail(err, session);
+      }
+      // Nothing was sent: no COMMIT to wait for (the common case of handlers that never query).
+      if (!session.begun) {
+        session.close();
+        return result;
       }
       try {
         await session.commit();

@@ -2,6 +2,11 @@
 // Knex.Transaction synchronously, while knex opens one asynchronously (acquire, BEGIN): so the
 // handler gets a transactor bound to a client whose acquireConnection() begins the real
 // transaction first, then hands every query to it. An execution that never queries costs nothing.
+//
+// Cost: knex's makeKnex() puts ~140 fresh closures on every knex object it makes (plus event
+// listeners), which per execution was most of this plugin's CPU time and garbage. So makeKnex runs
+// once per connection, for a shared prototype, and each execution's transactor is a small callable
+// inheriting from it, with its own context, client and the few execution-bound functions.
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 
@@ -15,7 +20,9 @@ export interface TransactionSettings {
   isolationLevel?: Knex.IsolationLevels;
 }
 
-type ClientInternals = Knex.Client & {
+type EventArgs = unknown[];
+
+interface ClientInternals extends Knex.Client {
   transacting: boolean;
   _events: unknown;
   _eventsCount: number;
@@ -23,9 +30,101 @@ type ClientInternals = Knex.Client & {
   releaseConnection(connection: unknown): Promise<void>;
   query(connection: unknown, obj: unknown): Promise<unknown>;
   stream(connection: unknown, obj: unknown, stream: unknown, options: unknown): Promise<unknown>;
+  emit(event: string | symbol, ...args: EventArgs): boolean;
+}
+
+/** One execution's client: inherits the connection's lazy client, knows its execution's objects. */
+interface LazyClient extends ClientInternals {
+  [OWNER]: LazyTransaction;
+  [TRANSACTOR]: TransactorInternals;
+}
+
+interface ContextInternals {
+  client: ClientInternals;
+  userParams: Record<string, unknown>;
+  queryBuilder(): Knex.QueryBuilder;
+  transaction: unknown;
+  withUserParams: unknown;
+}
+
+type TransactorInternals = Knex.Transaction & {
+  context: ContextInternals;
+  _events: unknown;
+  _eventsCount: number;
+  emit(event: string | symbol, ...args: EventArgs): boolean;
 };
 
-const FORWARDED_EVENTS = ['start', 'query-response', 'query-error'] as const;
+const OWNER = Symbol('knex-session.lazyTransaction');
+const TRANSACTOR = Symbol('knex-session.transactor');
+// Events a query emits on its builder's client. The pool's client hears these three (as it did
+// from knex's own transactions); the transactor hears all four, like any knex object.
+const FORWARDED_EVENTS: ReadonlySet<string | symbol> = new Set(['start', 'query-response', 'query-error']);
+const KNEX_EVENTS: ReadonlySet<string | symbol> = new Set(['start', 'query', 'query-response', 'query-error']);
+
+/** What every transactor of one connection shares: made once, on the connection's first use. */
+interface Shared {
+  client: ClientInternals;
+  knex: TransactorInternals;
+}
+const sharedByKnex = new WeakMap<Knex, Shared>();
+
+function sharedOf(knex: Knex): Shared {
+  let shared = sharedByKnex.get(knex);
+  if (!shared) sharedByKnex.set(knex, (shared = makeShared(knex.client as ClientInternals)));
+  return shared;
+}
+
+function makeShared(base: ClientInternals): Shared {
+  // Inherits dialect, config, compilers, pool from the pool's client.
+  const client = Object.create(base) as ClientInternals;
+  const emitOwn = base.emit;
+  Object.assign(client, {
+    transacting: true,
+    async acquireConnection(this: LazyClient) {
+      const trx = await this[OWNER].begin();
+      return (trx.client as ClientInternals).acquireConnection();
+    },
+    async releaseConnection() {
+      return undefined;
+    },
+    query(this: LazyClient, connection: unknown, obj: unknown) {
+      return this[OWNER].activeClient().query(connection, obj);
+    },
+    stream(this: LazyClient, connection: unknown, obj: unknown, stream: unknown, options: unknown) {
+      return this[OWNER].activeClient().stream(connection, obj, stream, options);
+    },
+    // Replaces per-execution listeners: the pool's client first, then the transactor, then any
+    // listener added to this client itself.
+    emit(this: LazyClient, event: string | symbol, ...args: EventArgs): boolean {
+      if (!KNEX_EVENTS.has(event)) return emitOwn.call(this, event, ...args);
+      if (FORWARDED_EVENTS.has(event)) base.emit(event, ...args);
+      this[TRANSACTOR].emit(event, ...args);
+      emitOwn.call(this, event, ...args);
+      return true;
+    },
+  });
+  const knex = makeKnex(client) as TransactorInternals & { _internalListeners: unknown[] };
+  // Drop the listeners makeKnex put on the shared client (emit above does their job per
+  // execution), and give each client and transactor its own listeners, made on first `on()`.
+  client._events = undefined;
+  client._eventsCount = 0;
+  knex._internalListeners = [];
+  knex._events = undefined;
+  knex._eventsCount = 0;
+  (knex as { isTransaction: boolean }).isTransaction = true;
+  // As on knex's own transactions: user params come from the main knex instance.
+  knex.context.withUserParams = () => {
+    throw new Error('Cannot set user params on a transaction - it can only inherit params from main knex instance');
+  };
+  return { client, knex };
+}
+
+// knex's own body of a knex object called as a function (`trx('users')`).
+function createQueryBuilder(context: ContextInternals, tableName?: Knex.TableDescriptor, options?: unknown): Knex.QueryBuilder {
+  const qb = context.queryBuilder();
+  if (!tableName) context.client.logger.warn?.('calling knex without a tableName is deprecated. Use knex.queryBuilder() instead.');
+  return tableName ? (qb.table as (t: Knex.TableDescriptor, o?: unknown) => Knex.QueryBuilder)(tableName, options) : qb;
+}
 
 export class LazyTransaction {
   readonly #knex: Knex;
@@ -58,6 +157,11 @@ export class LazyTransaction {
     return this.#begin;
   }
 
+  /** The real transaction's client (after BEGIN): where queries go. */
+  activeClient(): ClientInternals {
+    return (this.#trx as Knex.Transaction).client as ClientInternals;
+  }
+
   /** Why the real transaction ended early (a broken connection...), if it did. */
   get failure(): unknown {
     return this.#failure;
@@ -66,6 +170,11 @@ export class LazyTransaction {
   /** The Knex.Transaction handed to user code: queries through it join the real transaction. */
   transactor(): Knex.Transaction {
     return (this.#transactor ??= this.#makeTransactor());
+  }
+
+  /** Ends an execution that never sent BEGIN: later queries fail instead of starting one. */
+  close(): void {
+    this.#closed = true;
   }
 
   /** Commits if BEGIN was sent. A failed COMMIT throws. */
@@ -78,45 +187,39 @@ export class LazyTransaction {
 
   /** Rolls back if BEGIN was sent. */
   async rollback(): Promise<void> {
-    const trx = await this.#settle().catch(() => undefined);
+    const trx = await this.#settle()?.catch(() => undefined);
     if (!trx || trx.isCompleted()) return;
     await trx.rollback();
     await trx.executionPromise.catch(() => undefined);
   }
 
   // Waits for a BEGIN in flight and closes the door to new ones.
-  async #settle(): Promise<Knex.Transaction | undefined> {
+  #settle(): Promise<Knex.Transaction> | undefined {
     this.#closed = true;
-    if (!this.#begin) return undefined;
     return this.#begin;
   }
 
   #makeTransactor(): Knex.Transaction {
-    const base = this.#knex.client as ClientInternals;
-    // Inherits dialect, config, compilers from the pool's client; own event listeners so that
-    // makeKnex's listeners are dropped with this object instead of piling up on the pool's client.
-    const client = Object.create(base) as ClientInternals;
-    client._events = Object.create(null);
-    client._eventsCount = 0;
-    client.transacting = true;
-    const active = () => (this.#trx as unknown as { client: ClientInternals }).client;
-    client.acquireConnection = async () => {
-      await this.begin();
-      return active().acquireConnection();
-    };
-    client.releaseConnection = async () => undefined;
-    client.query = (connection, obj) => active().query(connection, obj);
-    client.stream = (connection, obj, stream, options) => active().stream(connection, obj, stream, options);
-    for (const event of FORWARDED_EVENTS) client.on(event, (...args: unknown[]) => base.emit(event, ...args));
-
-    const transactor = makeKnex(client) as Knex.Transaction & { context: Record<string, unknown> };
+    const shared = sharedOf(this.#knex);
+    const client = Object.create(shared.client) as LazyClient;
+    client[OWNER] = this;
+    const context = Object.create(shared.knex.context) as ContextInternals;
+    context.client = client;
+    context.userParams = {};
+    const transactor = function knex(tableName?: Knex.TableDescriptor, options?: unknown) {
+      return createQueryBuilder(transactor.context, tableName, options);
+    } as unknown as TransactorInternals;
+    Object.setPrototypeOf(transactor, shared.knex);
+    transactor.context = context;
+    transactor._events = undefined;
+    transactor._eventsCount = 0;
+    client[TRANSACTOR] = transactor;
     const real = () => this.begin();
     // Nested transactions are savepoints of the real one, as in knex.
-    transactor.context.transaction = (container?: (t: Knex.Transaction) => void | Promise<unknown>, config?: Knex.TransactionConfig) =>
+    context.transaction = (container?: (t: Knex.Transaction) => void | Promise<unknown>, config?: Knex.TransactionConfig) =>
       real().then((trx) => (container ? trx.transaction(container, config) : trx.transaction(config)));
-    (transactor as { savepoint: unknown }).savepoint = transactor.context.transaction;
     Object.assign(transactor, {
-      isTransaction: true,
+      savepoint: context.transaction,
       commit: (value?: unknown) => (this.#trx ? this.#trx.commit(value) : Promise.resolve()),
       rollback: (error?: unknown) => (this.#trx ? this.#trx.rollback(error) : Promise.resolve()),
       isCompleted: () => this.#closed || (this.#trx?.isCompleted() ?? false),
