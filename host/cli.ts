@@ -1,10 +1,10 @@
 // jararaca-host: run a service in a role, or validate its declaration.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DeclarationError, JararacaError, ResolutionError, RoleUnavailableError } from './errors.ts';
+import { DeclarationError, HandlerDeclarationError, JararacaError, ResolutionError, RoleUnavailableError } from './errors.ts';
 import { defaultDeclarationPath } from './declaration.ts';
 import { Host, type RoleStarter } from './host.ts';
-import { describeRoutes, startHttpRole } from './http.ts';
+import { buildHttpServer, describeRoutes, startHttpRole } from './http.ts';
 import { createLogger } from './logger.ts';
 import type { Role } from './plugin.ts';
 import { describeMessageHandlers, startWorkerRole } from './worker.ts';
@@ -152,7 +152,12 @@ export function report(err: unknown, io: Pick<CliIO, 'stderr'>): number {
     io.stderr.write(`jararaca-host: ${err.message}\n\n${USAGE}\n`);
     return 2;
   }
-  if (err instanceof DeclarationError || err instanceof ResolutionError || err instanceof RoleUnavailableError || (err instanceof JararacaError && err.code === 'JRR_DECLARATION_NOT_FOUND')) {
+  if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
+    const e = err as NodeJS.ErrnoException & { port?: number };
+    io.stderr.write(`jararaca-host: port ${e.port ?? ''} is already in use: stop what listens there, or pass --port N (or set PORT, which the examples read)\n`);
+    return 1;
+  }
+  if (err instanceof DeclarationError || err instanceof ResolutionError || err instanceof RoleUnavailableError || err instanceof HandlerDeclarationError || (err instanceof JararacaError && err.code === 'JRR_DECLARATION_NOT_FOUND')) {
     io.stderr.write(`jararaca-host: ${err.message}\n`);
     return 2;
   }
@@ -161,7 +166,16 @@ export function report(err: unknown, io: Pick<CliIO, 'stderr'>): number {
 }
 
 async function validate(config: string, io: CliIO): Promise<number> {
-  const host = await Host.load({ config, roles: [] });
+  const host = await Host.load({ config, roles: [], logger: createLogger({ level: 'warn' }, 2) });
+  // What a start would find without starting anything: plugins set up, controllers built with
+  // their dependencies, every handler kind served, routes and their schemas compiled.
+  try {
+    await host.start({}, { dryRun: true });
+    const app = await buildHttpServer(host);
+    await app.close();
+  } finally {
+    await host.stop();
+  }
   const out: string[] = [`${path.relative(process.cwd(), host.declaration.file) || host.declaration.file}: service '${host.service.name}' is valid`];
   out.push(`interceptors (outermost first): ${host.plugins.map((p) => p.use).join(' → ') || 'none'}`);
   out.push(`providers: ${host.providers.map((p) => p.token).join(', ') || 'none'}`);
@@ -169,6 +183,7 @@ async function validate(config: string, io: CliIO): Promise<number> {
   const routes = describeRoutes(host);
   out.push(`routes (${routes.length}):`, ...routes.map((r) => '  ' + r));
   for (const section of validateSections) out.push(...section(host));
+  out.push(...host.describePlugins());
   io.stdout.write(out.join('\n') + '\n');
   return 0;
 }

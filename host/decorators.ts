@@ -2,6 +2,7 @@
 // under one symbol, as a list of handlers per kind (http, message, scheduled, websocket...),
 // so one class can be a REST controller, a message bus controller and a scheduler at once.
 import type { FastifySchema } from 'fastify';
+import { JararacaError } from './errors.ts';
 
 // Node 20 has no Symbol.metadata; TypeScript's and esbuild's decorator helpers fall back to
 // Symbol.for('Symbol.metadata'), so this must be set before any decorated class is evaluated.
@@ -52,9 +53,20 @@ export function controllerMetadata(target: unknown): ControllerMetadata | undefi
 type AnyClass = abstract new (...args: never[]) => unknown;
 type AnyMethod = (this: never, ...args: never[]) => unknown;
 
+// Legacy (experimentalDecorators) calls pass (target, key, descriptor) and no context object.
+function assertStandard(context: unknown, name: string): void {
+  if (context === null || typeof context !== 'object' || !('kind' in context)) {
+    throw new JararacaError(
+      'JRR_LEGACY_DECORATORS',
+      `@${name} ran as a legacy TypeScript decorator: jararaca uses standard (TC39) decorators. Remove "experimentalDecorators" (and "emitDecoratorMetadata") from your tsconfig.json.`,
+    );
+  }
+}
+
 /** Building block for class decorators of any kind (public, so plugins can add kinds). */
 export function classDecorator<S>(kind: string, spec: S) {
   return (_value: AnyClass, context: ClassDecoratorContext): void => {
+    assertStandard(context, kind);
     own(context.metadata as MetadataBag).classes.set(kind, spec);
   };
 }
@@ -62,6 +74,7 @@ export function classDecorator<S>(kind: string, spec: S) {
 /** Building block for method decorators of any kind (public, so plugins can add kinds). */
 export function handlerDecorator<S>(kind: string, spec: S) {
   return (_value: AnyMethod, context: ClassMethodDecoratorContext): void => {
+    assertStandard(context, kind);
     if (context.static || context.private) throw new TypeError(`@${kind} handlers must be public instance methods (${String(context.name)})`);
     own(context.metadata as MetadataBag).handlers.push({ kind, method: context.name, spec });
   };
@@ -70,6 +83,7 @@ export function handlerDecorator<S>(kind: string, spec: S) {
 /** Attaches metadata readable by interceptors; on a method it wins over the class's value. */
 export function SetMetadata(key: MetadataKey, value: unknown) {
   return (_value: AnyClass | AnyMethod, context: ClassDecoratorContext | ClassMethodDecoratorContext): void => {
+    assertStandard(context, 'SetMetadata');
     const meta = own(context.metadata as MetadataBag);
     if (context.kind === 'class') {
       meta.classMetadata.set(key, value);

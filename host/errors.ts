@@ -78,5 +78,12 @@ export class HttpError extends JararacaError {
   }
 }
 
+/**
+ * A controller's handlers declared in a way that cannot run (a route declared twice, a schema
+ * that does not compile, a WebSocket handler without its endpoint...). Exit code 2, like a
+ * declaration mistake.
+ */
+export class HandlerDeclarationError extends JararacaError {}
+
 /** A role or command asked for that this build does not have yet, or that needs a plugin. */
 export class RoleUnavailableError extends JararacaError {}

@@ -9,6 +9,7 @@ import { controllerMetadata, type ControllerMetadata, type MetadataKey } from '.
 import { loadDeclaration, type Declaration, type Env } from './declaration.ts';
 import type { ServiceDeclaration } from './declaration.types.ts';
 import { JararacaError, ModuleLoadError, ResolutionError } from './errors.ts';
+import { TRANSPORT_CAPABILITY } from './messages.ts';
 import { composeInterceptors, runExecution, type Execution, type ExecutionInit, type HandlerInfo, type Next } from './execution.ts';
 import { setDeclaredPlugins } from './hooks.ts';
 import { createLogger } from './logger.ts';
@@ -58,6 +59,12 @@ export interface RoleHandle {
 export type RoleStarter = (host: Host) => Promise<RoleHandle>;
 
 export interface StartOptions {
+  /**
+   * For `validate`: plugins are set up (not started), providers registered (singletons not
+   * built in advance), controllers built once to check their dependencies, handler kinds
+   * checked against the plugins that serve them. Nothing connects, nothing listens.
+   */
+  dryRun?: boolean;
   /**
    * For tools (the dlq command): every plugin is set up, but only those this accepts are
    * started, and no provider or controller is built. A knex-session with migrations.auto, say,
@@ -192,9 +199,11 @@ export class Host {
         this.#instances.flatMap(({ instance }) => (instance.intercept ? [instance.intercept.bind(instance)] : [])),
       );
       if (!options.only) {
-        await this.#registerProviders(container);
+        await this.#registerProviders(container, !options.dryRun);
         this.#registerControllers(container);
+        this.#checkHandlerKinds();
       }
+      if (options.dryRun) return;
       for (const { instance } of this.#instances) {
         if (options.only && !options.only(instance)) continue;
         await instance.start?.();
@@ -250,7 +259,24 @@ export class Host {
     };
   }
 
-  async #registerProviders(container: AwilixContainer): Promise<void> {
+  /** Every kind of handler the controllers declare has something that runs it. */
+  #checkHandlerKinds(): void {
+    const served = new Set(['http', 'scheduled', ...this.#instances.flatMap(({ instance }) => instance.serves ?? [])]);
+    const byKind = new Map<string, string[]>();
+    for (const h of this.handlers.all()) byKind.set(h.kind, [...(byKind.get(h.kind) ?? []), h.name]);
+    for (const [kind, names] of byKind) {
+      if (kind === 'message') {
+        if (!this.capability(TRANSPORT_CAPABILITY)) {
+          this.declaration.report(['interceptors'], `message handlers (${names.join(', ')}) need a message transport, and no declared plugin provides one: add '- use: message-bus' with { url: "\${AMQP_URL:-memory://}" }`);
+        }
+      } else if (!served.has(kind)) {
+        this.declaration.report(['interceptors'], `'${kind}' handlers (${names.join(', ')}) are run by a plugin that this service does not declare: add '- use: ${kind}'`);
+      }
+    }
+    this.declaration.throwIfProblems();
+  }
+
+  async #registerProviders(container: AwilixContainer, buildSingletons = true): Promise<void> {
     for (const { token, spec, target } of this.providers) {
       const lifetime = LIFETIMES[spec.lifetime ?? 'singleton'];
       const disposeName = spec.dispose;
@@ -265,6 +291,7 @@ export class Host {
     }
     // Singletons are built now, in declaration order, so a failing factory stops the start
     // rather than the first request, and an async factory is awaited once.
+    if (!buildSingletons) return;
     for (const { token, spec } of this.providers) {
       if ((spec.lifetime ?? 'singleton') !== 'singleton' || ('value' in spec && spec.class === undefined && spec.factory === undefined)) continue;
       let instance: unknown;
@@ -453,7 +480,12 @@ async function loadControllers(decl: Declaration): Promise<LoadedController[]> {
           found.push({ token: '', cls: value as LoadedController['cls'], meta });
         }
       }
-      if (!found.length) decl.report(['controllers', i], `'${specifier}' exports no controller: export a class decorated with @RestController, @MessageBusController or with @ScheduledAction methods`);
+      if (!found.length) decl.report(['controllers', i], `'${specifier}' exports no controller: export a class decorated with @RestController, @MessageBusController, @WebSocketEndpoint or with @ScheduledAction methods`);
+      for (const c of found) {
+        if (c.meta.handlers.some((h) => h.kind === 'http') && !c.meta.classes.has('http')) {
+          decl.report(['controllers', i], `${c.cls.name} has route decorators (@Get, @Post...) but no @RestController(prefix) on the class: add it (use @RestController('') for routes at the root)`);
+        }
+      }
       return found;
     }),
   );

@@ -6,7 +6,7 @@ import fp from 'fastify-plugin';
 import { Ajv } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import type { RouteSpec, RestControllerSpec } from './decorators.ts';
-import { HttpError, JararacaError } from './errors.ts';
+import { HandlerDeclarationError, HttpError, JararacaError } from './errors.ts';
 import type { HandlerInfo } from './execution.ts';
 import type { Host, RoleHandle } from './host.ts';
 
@@ -90,13 +90,24 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
 
   for (const handler of host.handlers.ofKind('http')) {
     const spec = routeOf(handler);
-    app.route({
-      method: spec.method,
-      url: joinPath(spec.prefix ?? '', spec.path ?? ''),
-      schema: spec.schema,
-      bodyLimit: spec.bodyLimit,
-      handler: (request, reply) => handleRequest(host, handler, spec, request, reply),
-    });
+    const url = joinPath(spec.prefix ?? '', spec.path ?? '');
+    try {
+      app.route({
+        method: spec.method,
+        url,
+        schema: spec.schema,
+        bodyLimit: spec.bodyLimit,
+        handler: (request, reply) => handleRequest(host, handler, spec, request, reply),
+      });
+    } catch (err) {
+      throw new HandlerDeclarationError('JRR_ROUTE_INVALID', `${handler.name} (${spec.method} ${url}): ${(err as Error).message}`, { cause: err });
+    }
+  }
+  // Route schemas compile here: a bad one is a declaration mistake, reported before listening.
+  try {
+    await app.ready();
+  } catch (err) {
+    throw new HandlerDeclarationError('JRR_ROUTE_INVALID', `a route could not be built: ${(err as Error).message}`, { cause: err });
   }
   return app as unknown as FastifyInstance;
 }

@@ -7,7 +7,7 @@ export { defineHook, useExecution, useContainer, useConfig } from './hooks.ts';
 export type { Hook, HookSpec } from './hooks.ts';
 export { Execution, currentExecution } from './execution.ts';
 export type { ExecutionInit, ExecutionKind, HandlerInfo, Interceptor, Next } from './execution.ts';
-export { JararacaError, HttpError, HookError, DeclarationError, ResolutionError, ModuleLoadError, RoleUnavailableError, formatProblem } from './errors.ts';
+export { JararacaError, HttpError, HookError, HandlerDeclarationError, DeclarationError, ResolutionError, ModuleLoadError, RoleUnavailableError, formatProblem } from './errors.ts';
 export type { DeclarationProblem } from './errors.ts';
 export { Host } from './host.ts';
 export type { HostOptions, RoleHandle } from './host.ts';

@@ -82,6 +82,12 @@ export interface PluginInstance {
   scoped?: string[];
   /** HTTP role: called with the root Fastify instance before routes are added (hooks, decorators, @fastify/* plugins). */
   http?(app: FastifyInstance): Promise<void> | void;
+  /**
+   * Handler kinds this plugin runs (the websocket plugin: ['websocket']). A controller handler
+   * of a kind that no declared plugin serves is an error at start and in `validate`, naming the
+   * plugin to add, instead of a handler that silently never runs.
+   */
+  serves?: string[];
   /** Named capabilities for roles and other plugins: a message transport, a scheduler lock... */
   provides?: Record<string, unknown>;
   /** Lines printed by `jararaca-host validate`. */

@@ -469,7 +469,7 @@ describe('modules a declaration names (Host.load)', () => {
 
   it('a controller module that exports no controller', async () => {
     assert.deepEqual(await hostProblems(`name: x\ncontrollers:\n  - ${modules}/no-controller.ts\n`), [
-      `service.yaml:3:5 controllers[0]: '${modules}/no-controller.ts' exports no controller: export a class decorated with @RestController, @MessageBusController or with @ScheduledAction methods`,
+      `service.yaml:3:5 controllers[0]: '${modules}/no-controller.ts' exports no controller: export a class decorated with @RestController, @MessageBusController, @WebSocketEndpoint or with @ScheduledAction methods`,
     ]);
   });
 

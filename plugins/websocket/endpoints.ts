@@ -1,6 +1,6 @@
 // Groups the 'websocket' handlers by endpoint path and compiles each message type's schema once.
 import type { ValidateFunction } from 'ajv/dist/2020.js';
-import { createAjv, JararacaError, type HandlerInfo } from 'jararaca';
+import { createAjv, HandlerDeclarationError, JararacaError, type HandlerInfo } from 'jararaca';
 import type { WsHandlerInfoSpec } from './decorators.ts';
 
 export interface MessageRoute {
@@ -27,11 +27,11 @@ export function buildEndpoints(handlers: readonly HandlerInfo[]): Endpoint[] {
   for (const handler of handlers) {
     const spec = handler.spec as Partial<WsHandlerInfoSpec>;
     if (typeof spec.path !== 'string') {
-      throw new JararacaError('JRR_WS_NO_ENDPOINT', `${handler.name} has a WebSocket handler decorator, but its class has no @WebSocketEndpoint(path): add one.`);
+      throw new HandlerDeclarationError('JRR_WS_NO_ENDPOINT', `${handler.name} has a WebSocket handler decorator, but its class has no @WebSocketEndpoint(path): add one.`);
     }
     const known = owner.get(spec.path);
     if (known && known !== handler.controller) {
-      throw new JararacaError('JRR_WS_DUPLICATE_ENDPOINT', `@WebSocketEndpoint('${spec.path}') is declared by both ${known.name} and ${handler.controller.name}: one path, one controller.`);
+      throw new HandlerDeclarationError('JRR_WS_DUPLICATE_ENDPOINT', `@WebSocketEndpoint('${spec.path}') is declared by both ${known.name} and ${handler.controller.name}: one path, one controller.`);
     }
     owner.set(spec.path, handler.controller);
     let endpoint = byPath.get(spec.path);

@@ -26,6 +26,7 @@ export default definePlugin({
     let dropped = 0;
 
     return {
+      serves: [WS_KIND],
       async start() {
         if (backend.description === 'memory://' && !ctx.roles.has('http')) {
           logger.warn('websocket backend is memory://: messages sent from this process reach no client (clients connect to HTTP processes). Use redis:// to reach them.');
