@@ -20,7 +20,8 @@ export async function startSchedulerRole(host: Host, options: Pick<RoleOptions, 
   const { lock, reason } = await selectLock({ url: settings.lock, service: host.service.name, clock: systemClock, knex: host.capability<KnexLike>('knex:default') });
   await lock.open();
   logger.info({ lock: lock.kind, where: lock.where, reason }, `scheduler lock: ${lock.kind} (${lock.where})`);
-  if (lock.kind === 'memory' && actions.some((a) => a.exclusive)) {
+  // With every role in one process (development) one replica is the point; elsewhere it is a trap.
+  if (lock.kind === 'memory' && actions.some((a) => a.exclusive) && !host.roles.has('http')) {
     logger.warn('the scheduler lock is in process: if several scheduler replicas run this service, each fires every slot. Set scheduler.lock to redis://... or postgres://..., or declare a knex-session on PostgreSQL');
   }
 

@@ -66,6 +66,9 @@ export const migrateCommand: PluginCommand = {
       io.stdout.write(`created ${path.relative(process.cwd(), makeMigration(directory, positionals[1]))}\n`);
       return 0;
     }
+    if (/^pglite:\/\/memory\/?$/.test(options.url)) {
+      io.stderr.write(`note: ${options.url} is a database in this command's memory: it is gone when the command ends. Use migrations.auto (the service migrates it at start), or pglite://./dir or postgres:// for a database that stays.\n`);
+    }
     const { knex, info } = createKnex({ url: options.url, pool: options.pool, connectTimeoutMs: options.connectTimeoutMs, resolvePath: (s) => host.declaration.resolveFrom(s) });
     const where = `${info.engine} ${info.engine === 'postgres' ? redactUrl(options.url) : info.target}`;
     try {
