@@ -3,25 +3,15 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { freePort, hostCommand, repoRoot, runHost, writeService } from './support/host.ts';
 
 const fixtures = path.join(repoRoot, 'test/fixtures');
 const example = path.join(repoRoot, 'examples/tasks/service.yaml');
 
-// Folders written under .tmp/ for this file, removed when it ends.
-const written: string[] = [];
-after(() => {
-  for (const dir of written) rmSync(dir, { recursive: true, force: true });
-});
-function tempService(files: Record<string, string>): string {
-  const dir = writeService(files);
-  written.push(dir);
-  return dir;
-}
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -84,7 +74,7 @@ describe('a service.yaml with mistakes', () => {
   });
 
   it('a missing environment variable is named, with its place in the file', async () => {
-    const dir = tempService({ 'service.yaml': 'name: envy\nhttp:\n  port: ${ENVY_PORT}\n' });
+    const dir = writeService({ 'service.yaml': 'name: envy\nhttp:\n  port: ${ENVY_PORT}\n' });
     const result = await runHost(['validate', '--config', path.join(dir, 'service.yaml')], { env: { ENVY_PORT: undefined } });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /service\.yaml:3:9 http\.port: environment variable ENVY_PORT is not set; set it, or give a default with \$\{ENVY_PORT:-default\}\n/);
@@ -153,7 +143,7 @@ describe('where the declaration comes from', () => {
   });
 
   it('neither: exits 2 naming the path it looked for', async () => {
-    const dir = tempService({});
+    const dir = writeService({});
     const result = await runHost(['validate'], { cwd: dir });
     assert.equal(result.code, 2);
     assert.equal(

@@ -3,9 +3,8 @@
 // of a file in one run. Pure-parse cases use parseDeclaration (fast); cases about the modules a
 // declaration names (plugins, providers, controllers) go through Host.load with real files.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createLogger, DeclarationError, formatProblem, Host, parseDeclaration, type DeclarationProblem } from 'jararaca';
 import { repoRoot, writeService } from './support/host.ts';
 
@@ -29,23 +28,13 @@ function parsed(text: string, env: Env = {}) {
   return decl.service;
 }
 
-// Folders written under .tmp/ for this file, removed when it ends.
-const written: string[] = [];
-after(() => {
-  for (const dir of written) rmSync(dir, { recursive: true, force: true });
-});
-function tempService(files: Record<string, string>): string {
-  const dir = writeService(files);
-  written.push(dir);
-  return dir;
-}
 
 const silent = createLogger({ level: 'silent' });
 const modules = '../../test/fixtures/modules';
 
 /** Writes service.yaml (plus files) under .tmp/ and loads it like the host does. */
 async function hostProblems(yaml: string, env: Env = {}, logger: typeof silent | null = silent): Promise<string[]> {
-  const dir = tempService({ 'service.yaml': yaml });
+  const dir = writeService({ 'service.yaml': yaml });
   try {
     await Host.load({ config: path.join(dir, 'service.yaml'), roles: [], env, logger: logger ?? undefined });
   } catch (err) {
@@ -508,7 +497,7 @@ describe('modules a declaration names (Host.load)', () => {
   });
 
   it('module paths are relative to the declaration, not to the working directory', async () => {
-    const dir = tempService({ 'sub/service.yaml': `name: x\ncontrollers:\n  - ../${modules}/ping.controller.ts\n` });
+    const dir = writeService({ 'sub/service.yaml': `name: x\ncontrollers:\n  - ../${modules}/ping.controller.ts\n` });
     assert.notEqual(process.cwd(), path.join(dir, 'sub'));
     const host = await Host.load({ config: path.join(dir, 'sub', 'service.yaml'), roles: [], env: {}, logger: silent });
     assert.deepEqual(host.controllers.map((c) => c.cls.name), ['PingController']);

@@ -1,7 +1,7 @@
 // memory://: mqemitter in this process. Reaches only this process's clients, so it suits
 // `--role all` and tests; a worker or scheduler in another process cannot reach them.
 import mqemitter from 'mqemitter';
-import { channelName, type WsBackend, type WsPacket } from './backend.ts';
+import { channelName, subscribePackets, type WsBackend, type WsPacket } from './backend.ts';
 
 export function memoryBackend(prefix: string): WsBackend {
   const emitter = mqemitter();
@@ -10,16 +10,7 @@ export function memoryBackend(prefix: string): WsBackend {
     description: 'memory://',
     async start(onPacket) {
       if (!onPacket) return;
-      await new Promise<void>((resolve) =>
-        emitter.on(
-          topic,
-          (message, done) => {
-            onPacket({ ops: message.ops as WsPacket['ops'] });
-            done();
-          },
-          resolve,
-        ),
-      );
+      await subscribePackets(emitter, topic, onPacket);
     },
     publish(packet) {
       return new Promise((resolve, reject) => emitter.emit({ topic, ops: packet.ops }, (err) => (err ? reject(err) : resolve())));

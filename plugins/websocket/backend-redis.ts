@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
 import { JararacaError, redactUrl } from 'jararaca';
 import type { Logger } from 'pino';
-import { channelName, type WsBackend, type WsPacket } from './backend.ts';
+import { channelName, subscribePackets, type WsBackend, type WsPacket } from './backend.ts';
 
 export interface RedisBackendOptions {
   url: string;
@@ -94,16 +94,7 @@ export function redisBackend(options: RedisBackendOptions): WsBackend {
           subscribing = true;
           await withTimeout(sub.connect(), 'connecting to Redis');
           await withTimeout(
-            new Promise<void>((resolve) =>
-              emitter.on(
-                topic,
-                (message, done) => {
-                  onPacket({ ops: message.ops as WsPacket['ops'] });
-                  done();
-                },
-                resolve,
-              ),
-            ),
+            subscribePackets(emitter, topic, onPacket),
             `subscribing to ${topic}`,
           );
           subscribed = true;

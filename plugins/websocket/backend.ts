@@ -29,3 +29,22 @@ export interface WsBackend {
 export function channelName(prefix: string): string {
   return `${prefix}ws`;
 }
+
+/** The part of mqemitter (and mqemitter-redis) that subscribing uses. */
+interface Subscribable {
+  on(topic: string, listener: (message: { topic: string; ops?: unknown }, done: () => void) => void, ready?: () => void): unknown;
+}
+
+/** Subscribes `onPacket` to the service's channel; resolves once the subscription is in place. */
+export function subscribePackets(emitter: Subscribable, topic: string, onPacket: (packet: WsPacket) => void): Promise<void> {
+  return new Promise<void>((resolve) =>
+    emitter.on(
+      topic,
+      (message, done) => {
+        onPacket({ ops: message.ops as WsPacket['ops'] });
+        done();
+      },
+      resolve,
+    ),
+  );
+}

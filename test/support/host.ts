@@ -2,7 +2,7 @@
 // and give each test file its own names on the shared servers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,14 +32,21 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+// Folders written by writeService in this test process, removed when it exits.
+const written: string[] = [];
+process.once('exit', () => {
+  for (const dir of written) rmSync(dir, { recursive: true, force: true });
+});
+
 /**
  * Writes files into a fresh temporary folder inside the repository (so `import 'jararaca'`
- * resolves to this package). Returns the folder.
+ * resolves to this package). Returns the folder; it is removed when the test process exits.
  */
 export function writeService(files: Record<string, string>): string {
   const base = path.join(repoRoot, '.tmp');
   mkdirSync(base, { recursive: true });
   const dir = mkdtempSync(path.join(base, 'svc-'));
+  written.push(dir);
   for (const [name, text] of Object.entries(files)) {
     const file = path.join(dir, name);
     mkdirSync(path.dirname(file), { recursive: true });
