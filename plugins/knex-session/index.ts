@@ -6,7 +6,7 @@ import { definePlugin, redactUrl, type Execution, type Next } from 'jararaca';
 import { Connectivity } from './connectivity.ts';
 import { createKnex, describeUrl, urlProblem } from './engine.ts';
 import { isConnectionError, mapDatabaseError } from './errors.ts';
-import { LazyTransaction } from './lazy-transaction.ts';
+import { LazyTransaction, type TransactionSettings } from './lazy-transaction.ts';
 import { SESSION_METADATA, type SessionMetadata } from './metadata.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { migrateLatest } from './migrations.ts';
@@ -57,6 +57,9 @@ export const optionsSchema = {
     },
   },
 } as const;
+
+// Shared by the executions of handlers without session metadata (knex copies it per transaction).
+const DEFAULT_SETTINGS: TransactionSettings = Object.freeze({});
 
 const plugin = definePlugin({
   name: 'knex-session',
@@ -109,7 +112,7 @@ const plugin = definePlugin({
         sessions.set(name, { none: `${execution.handler.name} is marked @NoSession(): it has no database session; remove the decorator, or use withNewSession()` });
         return next();
       }
-      const session = new LazyTransaction(knex, { readOnly: meta?.readOnly, isolationLevel: meta?.isolationLevel });
+      const session = new LazyTransaction(knex, meta ? { readOnly: meta.readOnly, isolationLevel: meta.isolationLevel } : DEFAULT_SETTINGS);
       sessions.set(name, session);
       let result: unknown;
       try {

@@ -80,12 +80,13 @@ function makeShared(base: ClientInternals): Shared {
   const emitOwn = base.emit;
   Object.assign(client, {
     transacting: true,
-    async acquireConnection(this: LazyClient) {
-      const trx = await this[OWNER].begin();
-      return (trx.client as ClientInternals).acquireConnection();
+    // Not async, and no await once BEGIN is done: every promise is slowed by AsyncLocalStorage.
+    acquireConnection(this: LazyClient) {
+      const owner = this[OWNER];
+      return owner.open ? owner.activeClient().acquireConnection() : owner.begin().then(acquireFromTransaction);
     },
-    async releaseConnection() {
-      return undefined;
+    releaseConnection() {
+      return RELEASED;
     },
     query(this: LazyClient, connection: unknown, obj: unknown) {
       return this[OWNER].activeClient().query(connection, obj);
@@ -118,6 +119,9 @@ function makeShared(base: ClientInternals): Shared {
   };
   return { client, knex };
 }
+
+const RELEASED: Promise<void> = Promise.resolve();
+const acquireFromTransaction = (trx: Knex.Transaction) => (trx.client as ClientInternals).acquireConnection();
 
 // knex's own body of a knex object called as a function (`trx('users')`).
 function createQueryBuilder(context: ContextInternals, tableName?: Knex.TableDescriptor, options?: unknown): Knex.QueryBuilder {
@@ -157,6 +161,11 @@ export class LazyTransaction {
     return this.#begin;
   }
 
+  /** True while BEGIN is done and the execution has not ended: queries may go straight on. */
+  get open(): boolean {
+    return this.#trx !== undefined && !this.#closed;
+  }
+
   /** The real transaction's client (after BEGIN): where queries go. */
   activeClient(): ClientInternals {
     return (this.#trx as Knex.Transaction).client as ClientInternals;
@@ -178,11 +187,18 @@ export class LazyTransaction {
   }
 
   /** Commits if BEGIN was sent. A failed COMMIT throws. */
-  async commit(): Promise<void> {
-    const trx = await this.#settle();
-    if (!trx || trx.isCompleted()) return;
-    await trx.commit();
-    await trx.executionPromise;
+  commit(): Promise<void> {
+    const trx = this.#trx;
+    // BEGIN done (the usual case): no await on it. The execution promise settles once COMMIT
+    // has run, rejecting if it failed.
+    if (trx) {
+      this.#closed = true;
+      if (trx.isCompleted()) return RELEASED;
+      void trx.commit();
+      return trx.executionPromise as unknown as Promise<void>;
+    }
+    const begin = this.#settle();
+    return begin ? begin.then(() => this.commit()) : RELEASED;
   }
 
   /** Rolls back if BEGIN was sent. */
