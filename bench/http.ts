@@ -1,12 +1,9 @@
 // HTTP bench: bare Fastify 5 against jararaca-host (three no-op interceptors and a scoped
 // provider around the same handler), one after the other, loaded by autocannon from this process.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { compare, freePort, loadTest, median, repoRoot, startServer, type BenchOptions, type BenchResult, type LoadResult, type ServerProcess } from './support.ts';
+import { buildHost, compare, freePort, hostBin, loadTest, median, repoRoot, startServer, type BenchOptions, type BenchResult, type LoadResult, type ServerProcess } from './support.ts';
 
 const fixtures = path.join(repoRoot, 'bench/fixtures');
-const hostBin = path.join(repoRoot, 'dist/host/bin.js');
 const BASELINE = 'bare Fastify 5';
 const SUBJECT = 'jararaca-host (3 interceptors + scoped provider)';
 const FLOOR = 'bare Fastify 5 + AsyncLocalStorage.run';
@@ -15,7 +12,7 @@ const FLOOR = 'bare Fastify 5 + AsyncLocalStorage.run';
 const profileDir = process.env.BENCH_HTTP_CPU_PROF;
 
 export async function run(options: BenchOptions): Promise<BenchResult[]> {
-  build(options);
+  buildHost(options, 'http');
   const profileArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
   const startBaseline = async () => {
     const port = await freePort();
@@ -62,16 +59,6 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
   ];
 }
 
-/** The bench runs the built bin, as users do: rebuild first so dist/ matches the sources. */
-function build(options: BenchOptions): void {
-  options.log('http: npm run build');
-  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, encoding: 'utf8' });
-  if (result.status !== 0) {
-    if (!existsSync(hostBin)) throw new Error(`npm run build failed and ${hostBin} does not exist:\n${result.stdout}${result.stderr}`);
-    // tsc still emits on type errors (someone's work in progress): say so, and go on.
-    options.log(`http: warning: npm run build reported errors; benchmarking what it emitted:\n${(result.stdout + result.stderr).split('\n').slice(0, 10).join('\n')}`);
-  }
-}
 
 async function measure(label: string, start: () => Promise<ServerProcess>, options: BenchOptions): Promise<LoadResult> {
   options.log(`http: starting ${label}`);

@@ -6,13 +6,10 @@
 // shown for information, with the server CPU time per request of each side.
 // Run: node --conditions=source --import tsx bench/run.ts knex
 // Set BENCH_KNEX_CPU_PROF=DIR to write a V8 CPU profile of the host process into DIR.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { compare, freePort, loadTest, median, repoRoot, startServer, type BenchOptions, type BenchResult, type LoadResult, type ServerProcess } from './support.ts';
+import { buildHost, compare, freePort, hostBin, loadTest, median, repoRoot, startServer, type BenchOptions, type BenchResult, type LoadResult, type ServerProcess } from './support.ts';
 
 const fixtures = path.join(repoRoot, 'bench/fixtures/knex-session');
-const hostBin = path.join(repoRoot, 'dist/host/bin.js');
 const BASELINE = 'bare Fastify 5 + knex';
 const FLOOR = 'bare Fastify 5 + knex + AsyncLocalStorage.run';
 const SUBJECT = 'jararaca-host + knex-session';
@@ -24,7 +21,7 @@ const ROUTES = [
 const profileDir = process.env.BENCH_KNEX_CPU_PROF;
 
 export async function run(options: BenchOptions): Promise<BenchResult[]> {
-  build(options);
+  buildHost(options, 'knex');
   const env: Record<string, string> = process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {};
   const profileArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
   const startBare = (als: boolean) => async () => {
@@ -69,16 +66,6 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
   return results;
 }
 
-/** The bench runs the built bin, as users do: rebuild first so dist/ matches the sources. */
-function build(options: BenchOptions): void {
-  options.log('knex: npm run build');
-  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, encoding: 'utf8' });
-  if (result.status !== 0) {
-    if (!existsSync(hostBin)) throw new Error(`npm run build failed and ${hostBin} does not exist:\n${result.stdout}${result.stderr}`);
-    // tsc still emits on type errors (someone's work in progress): say so, and go on.
-    options.log(`knex: warning: npm run build reported errors; benchmarking what it emitted:\n${(result.stdout + result.stderr).split('\n').slice(0, 10).join('\n')}`);
-  }
-}
 
 async function measure(label: string, start: () => Promise<ServerProcess>, route: (typeof ROUTES)[number], options: BenchOptions): Promise<LoadResult> {
   options.log(`knex: starting ${label}`);

@@ -1,9 +1,10 @@
 // Shared pieces of the benches: what a bench returns, the options it gets, child-process servers,
 // autocannon runs, and the results table.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
@@ -213,4 +214,18 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The built bin users run. */
+export const hostBin = path.join(repoRoot, 'dist/host/bin.js');
+
+/** Benches run the built bin, as users do: rebuild first so dist/ matches the sources. */
+export function buildHost(options: BenchOptions, tag: string): void {
+  options.log(`${tag}: npm run build`);
+  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, encoding: 'utf8' });
+  if (result.status !== 0) {
+    if (!existsSync(hostBin)) throw new Error(`npm run build failed and ${hostBin} does not exist:\n${result.stdout}${result.stderr}`);
+    // tsc still emits on type errors (someone's work in progress): say so, and go on.
+    options.log(`${tag}: warning: npm run build reported errors; benchmarking what it emitted:\n${(result.stdout + result.stderr).split('\n').slice(0, 10).join('\n')}`);
+  }
 }
