@@ -6,6 +6,7 @@ import { defaultDeclarationPath } from './declaration.ts';
 import { Host, type RoleStarter } from './host.ts';
 import { buildHttpServer, describeRoutes, startHttpRole } from './http.ts';
 import { createLogger } from './logger.ts';
+import { closest } from './schema.ts';
 import type { Role } from './plugin.ts';
 import { describeMessageHandlers, startWorkerRole } from './worker.ts';
 import { dlqCommand } from './dlq.ts';
@@ -99,7 +100,11 @@ export async function main(argv: string[], io: CliIO = process): Promise<number>
       },
     });
   } catch (err) {
-    io.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+    const unknown = /Unknown option '(--?[^']+)'/.exec((err as Error).message)?.[1];
+    const options = ['--config', '--role', '--port', '--health-port', '--handlers', '--actions', '--help'];
+    const guess = unknown ? closest(unknown, options) : undefined;
+    const message = unknown ? `unknown option '${unknown}'${guess ? ` (did you mean '${guess}'?)` : ''}` : (err as Error).message;
+    io.stderr.write(`jararaca-host: ${message}\n\n${USAGE}\n`);
     return 2;
   }
   const { values, positionals } = parsed;

@@ -65,10 +65,20 @@ function assertStandard(context: unknown, name: string): void {
 
 /** Building block for class decorators of any kind (public, so plugins can add kinds). */
 export function classDecorator<S>(kind: string, spec: S) {
-  return (_value: AnyClass, context: ClassDecoratorContext): void => {
+  return (value: AnyClass, context: ClassDecoratorContext): void => {
     assertStandard(context, kind);
     own(context.metadata as MetadataBag).classes.set(kind, spec);
+    decoratedClasses.add(value);
   };
+}
+
+// Every class a controller decorator ran on, so the host can tell a decorated class that its
+// module forgot to export (and that would silently serve nothing).
+const decoratedClasses = new Set<AnyClass>();
+
+/** Classes decorated as controllers since the process started. */
+export function decoratedControllerClasses(): ReadonlySet<AnyClass> {
+  return decoratedClasses;
 }
 
 /** Building block for method decorators of any kind (public, so plugins can add kinds). */

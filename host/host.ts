@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { asClass, asFunction, asValue, AwilixResolutionError, createContainer, InjectionMode, Lifetime, type AwilixContainer, type Resolver } from 'awilix';
 import type { Logger } from 'pino';
-import { controllerMetadata, type ControllerMetadata, type MetadataKey } from './decorators.ts';
+import { controllerMetadata, decoratedControllerClasses, type ControllerMetadata, type MetadataKey } from './decorators.ts';
 import { loadDeclaration, type Declaration, type Env } from './declaration.ts';
 import type { ServiceDeclaration } from './declaration.types.ts';
 import { JararacaError, ModuleLoadError, ResolutionError } from './errors.ts';
@@ -463,6 +463,7 @@ async function loadProviders(decl: Declaration): Promise<LoadedProvider[]> {
 
 async function loadControllers(decl: Declaration): Promise<LoadedController[]> {
   const entries = Array.isArray(decl.service.controllers) ? decl.service.controllers : [];
+  const decoratedBefore = new Set(decoratedControllerClasses());
   const perModule = await Promise.all(
     entries.map(async (specifier, i): Promise<LoadedController[]> => {
       if (typeof specifier !== 'string') return [];
@@ -489,6 +490,13 @@ async function loadControllers(decl: Declaration): Promise<LoadedController[]> {
       return found;
     }),
   );
+  // A class decorated while these modules loaded that none of them exports serves nothing: say
+  // so (a warning: a module may keep a decorated base class to itself on purpose).
+  const exported = new Set<unknown>(perModule.flat().map((c) => c.cls));
+  for (const cls of decoratedControllerClasses()) {
+    if (decoratedBefore.has(cls) || exported.has(cls) || [...exported].some((e) => typeof e === 'function' && e.prototype instanceof cls)) continue;
+    process.emitWarning(`${cls.name} is decorated as a controller, but no module under controllers: exports it, so it serves nothing: export it, or list its module under controllers:`, { code: 'JRR_CONTROLLER_NOT_EXPORTED' });
+  }
   // Tokens are unique even when two modules export classes of the same name.
   const seen = new Map<string, number>();
   const seenClasses = new Set<unknown>();

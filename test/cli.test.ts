@@ -122,7 +122,7 @@ describe('usage', () => {
   it('an unknown option exits 2 and shows the usage', async () => {
     const result = await runHost(['--conifg', example]);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /--conifg/);
+    assert.match(result.stderr, /^jararaca-host: unknown option '--conifg' \(did you mean '--config'\?\)/);
     assert.match(result.stderr, /Usage: jararaca-host/);
   });
 });

@@ -67,6 +67,17 @@ describe('wiring mistakes: validate and start agree', () => {
     }
   });
 
+  test('a decorated controller class its module does not export is named in a warning', async () => {
+    const dir = writeService({
+      'c.ts': `import { Get, RestController } from 'jararaca';\n@RestController('/hidden')\nclass Hidden { @Get('/') async x() { return 1; } }\nvoid Hidden;\n${ok}`,
+      'service.yaml': 'name: wiring\ncontrollers: [./c.ts]\n',
+    });
+    const r = await runHost(['validate', '--config', path.join(dir, 'service.yaml')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Hidden is decorated as a controller, but no module under controllers: exports it/);
+    assert.doesNotMatch(r.stderr, /Ok is decorated/);
+  });
+
   test('legacy (experimentalDecorators) decorators are named as the cause', async () => {
     const dir = writeService({
       'tsconfig.json': JSON.stringify({ compilerOptions: { experimentalDecorators: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext' } }),
