@@ -36,13 +36,15 @@ export function mapDatabaseError(err: unknown, target: string, connection: strin
   if (isPoolTimeout(err)) {
     return new DatabaseUnavailableError(
       'JRR_DB_POOL_TIMEOUT',
-      `no database connection became free in time (connection '${connection}', ${target}): every pooled connection is busy. ` +
+      `no database connection became free in time (connection '${connection}'): every pooled connection is busy. ` +
         `Raise pool.max or pool.acquireTimeoutMs of the knex-session plugin, or make transactions shorter.`,
       { cause: err },
     );
   }
   if (isConnectionError(err)) {
-    return new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', `the database at ${target} is unavailable (connection '${connection}'): ${describeCause(err)}. Retry later.`, { cause: err });
+    // The message reaches HTTP clients (a 503 body): no host or driver detail there. The log
+    // line of the failed request carries both, through `cause` and `target`.
+    return Object.assign(new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', `the database is unavailable (connection '${connection}'). Retry later.`, { cause: err }), { target, detail: describeCause(err) });
   }
   return err;
 }
