@@ -99,6 +99,10 @@ timezone?: string
 healthPort?: number
 shutdownTimeoutMs?: number
 /**
+ * TTL of the running lease that keeps overlap: skip across replicas; renewed every third of it while the action runs. A replica killed mid-run blocks that action's next slots for at most this long.
+ */
+leaseTtlMs?: number
+/**
  * Where replicas take their per-slot locks: redis://..., postgres://..., or memory:// (one process).
  */
 lock?: string

@@ -147,7 +147,7 @@ describe('the shape of the declaration', () => {
 
   it('an unknown key under scheduler', () => {
     assert.deepEqual(problems('name: x\nscheduler:\n  timeZone: UTC\n'), [
-      "service.yaml:3:3 scheduler.timeZone: unknown key 'timeZone' (did you mean 'timezone'?); allowed: timezone, healthPort, shutdownTimeoutMs, lock",
+      "service.yaml:3:3 scheduler.timeZone: unknown key 'timeZone' (did you mean 'timezone'?); allowed: timezone, healthPort, shutdownTimeoutMs, leaseTtlMs, lock",
     ]);
   });
 

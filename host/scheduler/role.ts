@@ -29,6 +29,7 @@ export async function startSchedulerRole(host: Host, options: Pick<RoleOptions, 
     actions,
     lock,
     logger,
+    leaseTtlMs: settings.leaseTtlMs,
     run: (action, fire) => {
       const { handler } = byName.get(action.name)!;
       const slot = fire.slot.toISOString();
