@@ -148,6 +148,27 @@ describe('scheduler core', () => {
     assert.deepEqual(records.map((r) => iso(r.slot)), ['2024-07-01T13:00:00.000Z']);
   });
 
+  test('a daily action fires once a day across DST changes (New York and Berlin, spring and fall)', async () => {
+    // Driven through the scheduler (timers capped at an hour, woken in the repeated hour), not
+    // only through the cron chain: latest(now) would fire the repeated 01:30 twice at fall-back
+    // and miss the skipped 02:30 at spring-forward.
+    const cases: Array<[string, string, string, string[]]> = [
+      ['30 1 * * *', 'America/New_York', '2024-11-02T12:00:00Z', ['2024-11-03T05:30:00.000Z', '2024-11-04T06:30:00.000Z', '2024-11-05T06:30:00.000Z']],
+      ['30 2 * * *', 'America/New_York', '2024-03-09T12:00:00Z', ['2024-03-10T07:30:00.000Z', '2024-03-11T06:30:00.000Z', '2024-03-12T06:30:00.000Z']],
+      ['30 2 * * *', 'Europe/Berlin', '2024-03-30T12:00:00Z', ['2024-03-31T01:30:00.000Z', '2024-04-01T00:30:00.000Z', '2024-04-02T00:30:00.000Z']],
+      ['30 2 * * *', 'Europe/Berlin', '2024-10-26T12:00:00Z', ['2024-10-27T00:30:00.000Z', '2024-10-28T01:30:00.000Z', '2024-10-29T01:30:00.000Z']],
+    ];
+    for (const [cron, timezone, start, expected] of cases) {
+      const clock = new FakeClock(start);
+      const { scheduler, records, warnings } = setup(clock, [action(cron, { timezone })], async () => {});
+      scheduler.start();
+      await clock.advance(3 * 86400_000);
+      await stopWithin(clock, scheduler, 0);
+      assert.deepEqual(records.map((r) => iso(r.slot)), expected, `${cron} ${timezone} from ${start}`);
+      assert.deepEqual(warnings, [], 'no slot counted as missed');
+    }
+  });
+
   test('replicas sharing a lock fire each slot exactly once in total', async () => {
     const clock = new FakeClock('2024-01-01T00:00:00.100Z');
     const lock = new MemoryLock(clock);

@@ -139,7 +139,9 @@ export class Scheduler {
   #arm(state: ActionState): void {
     if (this.#stopping) return;
     const now = this.#clock.now();
-    const next = state.config.schedule.next(Math.max(now - 1, state.lastSlot));
+    // From the last slot handled, never from `now`: around DST cron-parser's next() answers
+    // depend on where it starts, so every slot comes from one chain of next() calls.
+    const next = state.config.schedule.next(state.lastSlot);
     if (next === undefined) {
       this.#options.logger.info({ action: state.config.name }, 'scheduled action has no further slots');
       return;
@@ -151,22 +153,24 @@ export class Scheduler {
     state.timer = undefined;
     if (this.#stopping) return;
     const now = this.#clock.now();
-    const due = state.config.schedule.latest(now);
+    // The due slot is the last of the chain of next() from the last slot handled (not latest(now):
+    // at a DST fall-back it would give a second, "new" slot for the repeated hour, and at a
+    // spring-forward an old one). Slots before it passed while the process was paused (a long GC,
+    // a suspended VM): they collapse into it.
+    let due: number | undefined;
+    let missed = -1;
+    const { schedule } = state.config;
+    for (let t = schedule.next(state.lastSlot); t !== undefined && t <= now && missed < 10000; t = schedule.next(t)) {
+      due = t;
+      missed++;
+    }
+    if (missed >= 10000) due = schedule.latest(now); // a very long pause: stop walking
     if (due !== undefined && due > state.lastSlot) {
-      // Slots between the last one handled and `due` passed while the process was paused
-      // (a long GC, a suspended VM): they collapse into `due`.
-      const missed = this.#countBetween(state, state.lastSlot, due);
-      if (missed) this.#options.logger.warn({ action: state.config.name, missed, slot: new Date(due).toISOString() }, 'scheduled slots missed while the process was paused; firing the latest');
+      if (missed > 0) this.#options.logger.warn({ action: state.config.name, missed, slot: new Date(due).toISOString() }, 'scheduled slots missed while the process was paused; firing the latest');
       state.lastSlot = due;
       this.#track(state, this.#fire(state, due, false));
     }
     this.#arm(state);
-  }
-
-  #countBetween(state: ActionState, after: number, before: number): number {
-    let n = 0;
-    for (let t = state.config.schedule.next(after); t !== undefined && t < before && n < 10000; t = state.config.schedule.next(t)) n++;
-    return n;
   }
 
   async #fire(state: ActionState, slot: number, catchUp: boolean): Promise<void> {
