@@ -8,7 +8,8 @@ import { http, spawnHost, writeService } from './support/host.ts';
 
 const controller = `
 import { Post, RestController } from 'jararaca';
-import { OnConnect, useWsManager, WebSocketEndpoint, WsClose } from 'jararaca/websocket';
+import { useExecution } from 'jararaca';
+import { OnClose, OnConnect, useWsManager, WebSocketEndpoint, WsClose } from 'jararaca/websocket';
 
 @WebSocketEndpoint('/ws')
 export class Guarded {
@@ -18,6 +19,11 @@ export class Guarded {
     if (request.headers.authorization !== 'Bearer ok') throw new WsClose(4401, 'unauthorized');
     useWsManager().join(connection.id, 'staff');
     useWsManager().sendTo(connection.id, { type: 'welcome', data: {} });
+  }
+
+  @OnClose()
+  async close(connection) {
+    useExecution().logger.info({ connectionId: connection.id }, 'close handler ran');
   }
 }
 
@@ -61,6 +67,30 @@ test('a connection @OnConnect refuses receives no broadcast while it waits; an a
     while (member.frames.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(member.frames.map((f) => f.type), ['welcome', 'secret', 'staff']);
     member.socket.close();
+  } finally {
+    assert.equal(await host.stop(), 0);
+  }
+});
+
+test('a client that leaves while @OnConnect is still running gets its @OnClose once it was accepted', async () => {
+  const dir = writeService({
+    'guarded.ts': controller,
+    'service.yaml': 'name: guarded\ninterceptors:\n  - use: websocket\n    with: { url: "memory://" }\ncontrollers: [./guarded.ts]\n',
+  });
+  const host = await spawnHost(path.join(dir, 'service.yaml'), { args: ['--role', 'http'] });
+  try {
+    const ws = host.url.replace('http', 'ws') + '/ws';
+    const member = connect(ws, { authorization: 'Bearer ok' });
+    await member.opened;
+    member.socket.close(); // during the 1 s connect handler
+    await member.closed;
+    await host.waitForLog((l) => l.msg === 'close handler ran', 5000);
+    // A refused one never was: no @OnClose for it.
+    const intruder = connect(ws);
+    await intruder.opened;
+    assert.equal(await intruder.closed, 4401);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(host.logs().filter((l) => l.msg === 'close handler ran').length, 1);
   } finally {
     assert.equal(await host.stop(), 0);
   }

@@ -119,9 +119,14 @@ export class WebSocketServer {
     socket.once('close', (code, reason) => {
       this.registry.remove(connection);
       logger.debug({ code, reason: reason.toString() }, 'websocket closed');
-      if (endpoint.close && accepted) {
+      if (endpoint.close) {
         const handler = endpoint.close;
-        this.#enqueue(connection, () => this.#run(handler, connection, logger, { event: 'close', code }, (e) => this.ctx.handlers.invoke(e, handler, connection, code, reason.toString())).then(() => undefined));
+        // Decided in the queue, after @OnConnect finished: a client that left while its connect
+        // handler ran still gets its @OnClose once that handler accepted it.
+        this.#enqueue(connection, async () => {
+          if (!accepted) return;
+          await this.#run(handler, connection, logger, { event: 'close', code }, (e) => this.ctx.handlers.invoke(e, handler, connection, code, reason.toString()));
+        });
       }
     });
     if (endpoint.connect) {
