@@ -389,7 +389,10 @@ export class AmqpTransport implements MessageTransport {
       headers,
     };
     try {
-      await this.#republish(delivery, settlement, message, headers, props);
+      const published = await this.#republish(delivery, settlement, message, headers, props, acks.generation);
+      // The connection dropped while waiting for a channel: the broker redelivers the original
+      // from the closed one, so publishing a copy as well would handle it twice.
+      if (!published) return;
     } catch (err) {
       // Its copy was not confirmed: hand the message back to its queue rather than leave it
       // unacked on a live channel, where it would hold a prefetch slot for good.
@@ -401,9 +404,18 @@ export class AmqpTransport implements MessageTransport {
   }
 
   /** Publishes the retry or dead-letter copy of a delivery, confirmed. */
-  async #republish(delivery: Delivery, settlement: Settlement & { action: 'retry' | 'dead-letter' }, message: ConsumeMessage, headers: Record<string, unknown>, props: Options.Publish): Promise<void> {
+  /** Publishes the copy, confirmed; false (nothing sent) when the delivery's connection is gone. */
+  async #republish(
+    delivery: Delivery,
+    settlement: Settlement & { action: 'retry' | 'dead-letter' },
+    message: ConsumeMessage,
+    headers: Record<string, unknown>,
+    props: Options.Publish,
+    generation: number,
+  ): Promise<boolean> {
     const deadline = Date.now() + this.#s.publishTimeoutMs;
     const pub = await this.#channel(deadline);
+    if (generation !== this.#generation) return false;
     if (settlement.action === 'retry') {
       const bucket = delayBucket(settlement.delayMs);
       const queue = `${delivery.queue}.retry.${bucket}`;
@@ -417,6 +429,7 @@ export class AmqpTransport implements MessageTransport {
       headers[HEADER.failedAt] = new Date().toISOString();
       await confirm(pub, '', `${delivery.queue}.dlq`, message.content, props);
     }
+    return true;
   }
 
   async publish(messages: readonly OutgoingMessage[]): Promise<void> {
