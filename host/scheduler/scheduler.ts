@@ -231,13 +231,19 @@ export class Scheduler {
     const firedAt = clock.now();
     const timers: unknown[] = [];
 
-    // Keep the running lease while the handler runs; a lost lease is worth a warning only.
+    // Keep the running lease while the handler runs. Once it is lost, another replica may start
+    // the next slot while this run goes on, which overlap 'skip' promises never happens: abort
+    // this run (its work rolls back) rather than let two run at once.
     let active = true;
     const renewLater = () => {
       timers[0] = clock.setTimer(async () => {
         if (!active) return;
         try {
-          if (!(await lease!.renew())) this.#options.logger.warn({ action: config.name }, 'lost the running lease of a scheduled action (renewed too late)');
+          const kept = await lease!.renew();
+          if (!kept && active) {
+            this.#options.logger.warn({ action: config.name }, 'lost the running lease of a scheduled action (renewed too late): aborting this run so that two never overlap');
+            controller.abort(new Error('the running lease was lost'));
+          }
         } catch (err) {
           this.#options.logger.warn({ action: config.name, err }, 'could not renew the running lease');
         }
