@@ -74,12 +74,17 @@ describe('websocket through a Redis outage', () => {
     // The connection itself is untouched: local replies need no Redis.
     client.send({ type: 'echo', data: { text: 'offline' } });
     assert.deepEqual(await client.next(), { type: 'echo', data: { text: 'offline', user: 'anonymous' } });
+    // A room joined during the outage by this process's own client still counts afterwards.
+    client.send({ type: 'room.join', data: { room: 'joined.offline' } });
+    assert.deepEqual(await client.next(), { type: 'room.joined', data: { room: 'joined.offline' } });
 
     redis = await startRedis(port);
     await waitForStatus(`${a.url}/health/ready`, 200);
     await waitForStatus(`${sender.url}/health/ready`, 200);
     assert.equal((await http('POST', `${sender.url}/send/broadcast`, { type: 'after.restart' })).status, 204);
     assert.deepEqual(await client.next(), { type: 'after.restart' }, 'the outage message was dropped, not delayed; delivery resumed');
+    assert.equal((await http('POST', `${sender.url}/send/rooms`, { rooms: ['joined.offline'], message: { type: 'room.after.restart' } })).status, 204);
+    assert.deepEqual(await client.next(), { type: 'room.after.restart' });
     client.close();
   });
 });

@@ -56,7 +56,10 @@ export default definePlugin({
           await backend.publish({ ops });
         } catch (err) {
           // The execution's work is done (committed); failing it now would make the client
-          // retry work that succeeded. WebSocket pushes are best effort: drop, log, count.
+          // retry work that succeeded. WebSocket pushes are best effort: drop, log, count. Room
+          // changes for this process's own connections still apply, so a client that joined
+          // during the outage is in its room when the backend returns.
+          server?.deliver({ ops: ops.filter((op) => op.op === 'join' || op.op === 'leave') });
           dropped += ops.length;
           execution.logger.warn({ err, code: 'JRR_WS_DROPPED', dropped: ops.length, droppedTotal: dropped }, 'websocket messages dropped: the backend is unavailable');
         }
