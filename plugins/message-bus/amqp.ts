@@ -27,6 +27,8 @@ interface ConsumerState {
   channel?: Channel;
   tag?: string;
   cancelled: boolean;
+  /** The connection generation it was started on: started once per connection. */
+  startedIn?: number;
 }
 
 /**
@@ -341,6 +343,10 @@ export class AmqpTransport implements MessageTransport {
 
   async #startConsumer(conn: ChannelModel, state: ConsumerState): Promise<void> {
     const generation = this.#generation;
+    // consume() and a reconnect can both reach a new consumer on the same connection: once only,
+    // or cancel() would stop one channel and leave the other consuming.
+    if (state.startedIn === generation) return;
+    state.startedIn = generation;
     const channel = await conn.createChannel();
     channel.on('error', (err: Error) => this.#logger.warn({ err, queue: state.queue }, 'consumer channel error'));
     channel.on('close', () => this.#channelClosed(conn));
