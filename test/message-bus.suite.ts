@@ -160,11 +160,15 @@ export function makeService(busUrl: string): BusService {
   const journalFile = path.join(dir, 'journal.jsonl');
   const failFlag = path.join(dir, 'fail.flag');
   writeFileSync(journalFile, '');
-  const journal = () =>
-    readFileSync(journalFile, 'utf8')
+  // Read while the host appends: only lines already ended by a newline are complete.
+  const journal = () => {
+    const text = readFileSync(journalFile, 'utf8');
+    return text
+      .slice(0, text.lastIndexOf('\n') + 1)
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as JournalLine);
+  };
   return {
     dir,
     name,
