@@ -55,7 +55,6 @@ export class Execution {
   readonly startedAt = Date.now();
   // Made on first use: most executions never look at their signal or hold a hook value.
   #abort: AbortController | undefined;
-  #aborted = false;
   #locals: Map<symbol, unknown> | undefined;
 
   constructor(init: ExecutionInit, scope: ExecutionScope) {
@@ -80,12 +79,10 @@ export class Execution {
 
   /** True once the execution was aborted (timeout, shutdown...); reading it makes no signal. */
   get aborted(): boolean {
-    return this.#aborted;
+    return this.#abort?.signal.aborted ?? false;
   }
 
   abort(reason?: unknown): void {
-    // The controller is private and aborted only here, so the flag is its state.
-    this.#aborted = true;
     (this.#abort ??= new AbortController()).abort(reason);
   }
 
