@@ -45,14 +45,19 @@ function connect(url: string, headers: Record<string, string> = {}) {
   return { socket, frames, closed, opened };
 }
 
-test('a connection @OnConnect refuses receives no broadcast while it waits; an accepted one gets its welcome, its room and broadcasts', async () => {
+/** The guarded service in its own jararaca-host, and its WebSocket URL. */
+async function startGuarded() {
   const dir = writeService({
     'guarded.ts': controller,
     'service.yaml': 'name: guarded\ninterceptors:\n  - use: websocket\n    with: { url: "memory://" }\ncontrollers: [./guarded.ts]\n',
   });
   const host = await spawnHost(path.join(dir, 'service.yaml'), { args: ['--role', 'http'] });
+  return { host, ws: host.url.replace('http', 'ws') + '/ws' };
+}
+
+test('a connection @OnConnect refuses receives no broadcast while it waits; an accepted one gets its welcome, its room and broadcasts', async () => {
+  const { host, ws } = await startGuarded();
   try {
-    const ws = host.url.replace('http', 'ws') + '/ws';
     const intruder = connect(ws);
     const member = connect(ws, { authorization: 'Bearer ok' });
     await Promise.all([intruder.opened, member.opened]);
@@ -73,13 +78,8 @@ test('a connection @OnConnect refuses receives no broadcast while it waits; an a
 });
 
 test('a client that leaves while @OnConnect is still running gets its @OnClose once it was accepted', async () => {
-  const dir = writeService({
-    'guarded.ts': controller,
-    'service.yaml': 'name: guarded\ninterceptors:\n  - use: websocket\n    with: { url: "memory://" }\ncontrollers: [./guarded.ts]\n',
-  });
-  const host = await spawnHost(path.join(dir, 'service.yaml'), { args: ['--role', 'http'] });
+  const { host, ws } = await startGuarded();
   try {
-    const ws = host.url.replace('http', 'ws') + '/ws';
     const member = connect(ws, { authorization: 'Bearer ok' });
     await member.opened;
     member.socket.close(); // during the 1 s connect handler
