@@ -5,17 +5,17 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { asClass, asFunction, asValue, AwilixResolutionError, createContainer, InjectionMode, Lifetime, type AwilixContainer, type Resolver } from 'awilix';
 import type { Logger } from 'pino';
-import { controllerMetadata, decoratedControllerClasses, type ControllerMetadata, type MetadataKey } from './decorators.ts';
-import { loadDeclaration, type Declaration, type Env } from './declaration.ts';
-import type { ServiceDeclaration } from './declaration.types.ts';
-import { JararacaError, ModuleLoadError, ResolutionError } from './errors.ts';
-import { TRANSPORT_CAPABILITY } from './messages.ts';
-import { composeInterceptors, runExecution, type Execution, type ExecutionInit, type HandlerInfo, type Next } from './execution.ts';
-import { setDeclaredPlugins } from './hooks.ts';
-import { createLogger } from './logger.ts';
-import { importExport, importModule } from './modules.ts';
-import { isPluginDefinition, type HandlerRegistry, type HealthReport, type PluginContext, type PluginDefinition, type PluginInstance, type Role } from './plugin.ts';
-import { compileSchema, formatPath, schemaIssues, type PathSegment } from './schema.ts';
+import { controllerMetadata, decoratedControllerClasses, type ControllerMetadata, type MetadataKey } from './core/decorators.ts';
+import { loadDeclaration, type Declaration, type Env } from './core/declaration.ts';
+import type { ServiceDeclaration } from './core/declaration.types.ts';
+import { JararacaError, ModuleLoadError, ResolutionError } from './core/errors.ts';
+import { TRANSPORT_CAPABILITY } from './roles/worker/messages.ts';
+import { composeInterceptors, runExecution, type Execution, type ExecutionInit, type HandlerInfo, type Next } from './core/execution.ts';
+import { setDeclaredPlugins } from './core/hooks.ts';
+import { createLogger } from './core/logger.ts';
+import { importExport, importModule } from './core/modules.ts';
+import { isPluginDefinition, type HandlerRegistry, type HealthReport, type PluginContext, type PluginDefinition, type PluginInstance, type Role } from './core/plugin.ts';
+import { compileSchema, formatPath, schemaIssues, type PathSegment } from './core/schema.ts';
 
 export interface HostOptions {
   /** Path of service.yaml. */

@@ -1,4 +1,4 @@
-// Generates host/declaration.types.ts from schemas/service.schema.json, the single source of
+// Generates host/core/declaration.types.ts from schemas/service.schema.json, the single source of
 // truth for the shape of service.yaml. `npm run gen` rewrites it; test/schema-types.test.ts
 // fails when the committed file is stale.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -17,7 +17,7 @@ export async function generateDeclarationTypes(): Promise<string> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await writeFile(new URL('../host/declaration.types.ts', import.meta.url), await generateDeclarationTypes());
+  await writeFile(new URL('../host/core/declaration.types.ts', import.meta.url), await generateDeclarationTypes());
 }
 
 // `oneOf` of `required` branches (marked x-exactly-one-of) only says which keys exclude each

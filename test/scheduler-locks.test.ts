@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { systemClock } from '../host/scheduler/clock.ts';
-import type { SchedulerLock } from '../host/scheduler/lock.ts';
-import { selectLock } from '../host/scheduler/select-lock.ts';
+import { systemClock } from '../host/roles/scheduler/clock.ts';
+import type { SchedulerLock } from '../host/roles/scheduler/lock.ts';
+import { selectLock } from '../host/roles/scheduler/select-lock.ts';
 import { servers, uniqueName } from './support/host.ts';
 
 const database = uniqueName('jrr_sched_locks');

@@ -2,10 +2,10 @@
 // catch-up, timeout, pauses, shutdown. No real time passes.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Clock } from '../host/scheduler/clock.ts';
-import { parseCron, CronError } from '../host/scheduler/cron.ts';
-import { MemoryLock } from '../host/scheduler/memory-lock.ts';
-import { Scheduler, type ActionConfig, type FireRecord, type SchedulerOptions } from '../host/scheduler/scheduler.ts';
+import type { Clock } from '../host/roles/scheduler/clock.ts';
+import { parseCron, CronError } from '../host/roles/scheduler/cron.ts';
+import { MemoryLock } from '../host/roles/scheduler/memory-lock.ts';
+import { Scheduler, type ActionConfig, type FireRecord, type SchedulerOptions } from '../host/roles/scheduler/scheduler.ts';
 
 class FakeClock implements Clock {
   #t: number;

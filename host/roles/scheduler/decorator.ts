@@ -1,5 +1,5 @@
 // @ScheduledAction: marks a controller method to run on a cron schedule in the scheduler role.
-import { handlerDecorator } from '../decorators.ts';
+import { handlerDecorator } from '../../core/decorators.ts';
 
 /** What happens to a slot that comes while the previous run of the same action is still running. */
 export type OverlapPolicy = 'skip' | 'allow' | 'buffer-one';

@@ -5,10 +5,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import fp from 'fastify-plugin';
 import { Ajv } from 'ajv';
 import ajvFormats from 'ajv-formats';
-import type { RouteSpec, RestControllerSpec } from './decorators.ts';
-import { HandlerDeclarationError, HttpError, JararacaError } from './errors.ts';
-import type { HandlerInfo } from './execution.ts';
-import type { Host, RoleHandle } from './host.ts';
+import type { RouteSpec, RestControllerSpec } from '../../core/decorators.ts';
+import { HandlerDeclarationError, HttpError, JararacaError } from '../../core/errors.ts';
+import type { HandlerInfo } from '../../core/execution.ts';
+import type { Host, RoleHandle } from '../../host.ts';
 
 // ajv-formats is CommonJS: under NodeNext its function is the default export's `default`.
 const addFormats = ajvFormats.default;

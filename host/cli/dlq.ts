@@ -2,13 +2,13 @@
 // one message handler, through the same transport the worker uses.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliIO } from './cli.ts';
-import { JararacaError, RoleUnavailableError } from './errors.ts';
-import { defaultDeclarationPath } from './declaration.ts';
-import { Host } from './host.ts';
-import { createLogger } from './logger.ts';
-import { TRANSPORT_CAPABILITY } from './messages.ts';
-import { selectPlans, transportOf } from './worker.ts';
+import type { CliIO } from './main.ts';
+import { JararacaError, RoleUnavailableError } from '../core/errors.ts';
+import { defaultDeclarationPath } from '../core/declaration.ts';
+import { Host } from '../host.ts';
+import { createLogger } from '../core/logger.ts';
+import { TRANSPORT_CAPABILITY } from '../roles/worker/messages.ts';
+import { selectPlans, transportOf } from '../roles/worker/role.ts';
 
 const USAGE = `Usage: jararaca-host dlq list|requeue|purge --handler NAME [--limit N] [--config PATH]
 

@@ -1,8 +1,8 @@
 // Picks where replicas coordinate: scheduler.lock (redis://, postgres://, memory://), else the
 // PostgreSQL of a declared knex-session plugin (capability `knex:default`), else in process.
 // Drivers are imported only when used.
-import { JararacaError } from '../errors.ts';
-import { redactUrl } from '../logger.ts';
+import { JararacaError } from '../../core/errors.ts';
+import { redactUrl } from '../../core/logger.ts';
 import type { Clock } from './clock.ts';
 import type { SchedulerLock } from './lock.ts';
 import { MemoryLock } from './memory-lock.ts';

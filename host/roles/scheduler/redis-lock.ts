@@ -4,7 +4,7 @@
 // extends or deletes a lease that expired and was taken by another.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { redactUrl } from '../logger.ts';
+import { redactUrl } from '../../core/logger.ts';
 import type { Lease, SchedulerLock } from './lock.ts';
 
 const CLAIM = `

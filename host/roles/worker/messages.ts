@@ -3,11 +3,11 @@
 // consumes through the 'jararaca.transport' capability (the built-in message-bus plugin
 // provides it for amqp:// and memory://; a Kafka or SQS plugin could provide another).
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import { classDecorator, handlerDecorator } from './decorators.ts';
-import { JararacaError } from './errors.ts';
-import type { HandlerInfo } from './execution.ts';
-import type { HealthReport } from './plugin.ts';
-import { compileSchema, formatPath } from './schema.ts';
+import { classDecorator, handlerDecorator } from '../../core/decorators.ts';
+import { JararacaError } from '../../core/errors.ts';
+import type { HandlerInfo } from '../../core/execution.ts';
+import type { HealthReport } from '../../core/plugin.ts';
+import { compileSchema, formatPath } from '../../core/schema.ts';
 
 /** The capability name a transport plugin provides (`provides: { [TRANSPORT_CAPABILITY]: transport }`). */
 export const TRANSPORT_CAPABILITY = 'jararaca.transport';

@@ -12,7 +12,7 @@ import { compileSchema, describeValue, formatPath, schemaIssues, type JsonSchema
 export type { ServiceDeclaration } from './declaration.types.ts';
 
 // From host/ (sources) or dist/host/ (built), the schema lives in the package's schemas/.
-const serviceSchemaUrl = new URL(`${import.meta.url.includes('/dist/host/') ? '../../' : '../'}schemas/service.schema.json`, import.meta.url);
+const serviceSchemaUrl = new URL(`${import.meta.url.includes('/dist/host/') ? '../../../' : '../../'}schemas/service.schema.json`, import.meta.url);
 export const serviceSchema: JsonSchema = JSON.parse(readFileSync(serviceSchemaUrl, 'utf8'));
 
 /** A parsed, interpolated declaration that can point back into its file. */

@@ -6,7 +6,7 @@ import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Logger } from 'pino';
 import type { ServiceDeclaration } from './declaration.types.ts';
 import type { Execution, ExecutionInit, HandlerInfo, Next } from './execution.ts';
-import type { Host } from './host.ts';
+import type { Host } from '../host.ts';
 import type { PathSegment } from './schema.ts';
 
 export type Role = 'http' | 'worker' | 'scheduler';

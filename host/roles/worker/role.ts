@@ -4,10 +4,10 @@
 // and the publisher's flush), retry with backoff, dead-letter after the last attempt or at once
 // for a poison message, requeue at shutdown.
 import type { FastifyBaseLogger } from 'fastify';
-import { DeclarationError, JararacaError, RoleUnavailableError } from './errors.ts';
-import type { Execution } from './execution.ts';
-import type { Host, RoleHandle } from './host.ts';
-import { startHealthServer } from './http.ts';
+import { DeclarationError, JararacaError, RoleUnavailableError } from '../../core/errors.ts';
+import type { Execution } from '../../core/execution.ts';
+import type { Host, RoleHandle } from '../../host.ts';
+import { startHealthServer } from '../http/server.ts';
 import {
   handlerProblems,
   planHandlers,

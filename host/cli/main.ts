@@ -1,16 +1,16 @@
 // jararaca-host: run a service in a role, or validate its declaration.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DeclarationError, HandlerDeclarationError, JararacaError, ResolutionError, RoleUnavailableError } from './errors.ts';
-import { defaultDeclarationPath } from './declaration.ts';
-import { Host, type RoleStarter } from './host.ts';
-import { buildHttpServer, describeRoutes, startHttpRole } from './http.ts';
-import { createLogger } from './logger.ts';
-import { closest } from './schema.ts';
-import type { Role } from './plugin.ts';
-import { describeMessageHandlers, startWorkerRole } from './worker.ts';
+import { DeclarationError, HandlerDeclarationError, JararacaError, ResolutionError, RoleUnavailableError } from '../core/errors.ts';
+import { defaultDeclarationPath } from '../core/declaration.ts';
+import { Host, type RoleStarter } from '../host.ts';
+import { buildHttpServer, describeRoutes, startHttpRole } from '../roles/http/server.ts';
+import { createLogger } from '../core/logger.ts';
+import { closest } from '../core/schema.ts';
+import type { Role } from '../core/plugin.ts';
+import { describeMessageHandlers, startWorkerRole } from '../roles/worker/role.ts';
 import { dlqCommand } from './dlq.ts';
-import { describeScheduledActions, startSchedulerRole } from './scheduler/role.ts';
+import { describeScheduledActions, startSchedulerRole } from '../roles/scheduler/role.ts';
 
 const USAGE = `Usage: jararaca-host [run] [--config PATH] [--role http|worker|scheduler|all] [--port N]
        jararaca-host validate [--config PATH]

@@ -1,9 +1,9 @@
 // The service's @ScheduledAction handlers, checked (cron, time zone, options, unique names) and
 // turned into ActionConfigs. Mistakes are reported like declaration mistakes: all at once, exit 2.
-import { RoleUnavailableError } from '../errors.ts';
-import { redactUrl } from '../logger.ts';
-import type { HandlerInfo } from '../execution.ts';
-import type { Host } from '../host.ts';
+import { RoleUnavailableError } from '../../core/errors.ts';
+import { redactUrl } from '../../core/logger.ts';
+import type { HandlerInfo } from '../../core/execution.ts';
+import type { Host } from '../../host.ts';
 import { CronError, isValidTimezone, parseCron } from './cron.ts';
 import type { ScheduledActionSpec } from './decorator.ts';
 import type { ActionConfig } from './scheduler.ts';
