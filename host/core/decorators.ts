@@ -3,6 +3,10 @@
 // so one class can be a REST controller, a message bus controller and a scheduler at once.
 import type { FastifySchema } from 'fastify';
 import { JararacaError } from './errors.ts';
+import { declareHandlerKind } from './handler-kinds.ts';
+
+// Routes are run by the host's own http role.
+declareHandlerKind('http', { isServed: () => true });
 
 // Node 20 has no Symbol.metadata; TypeScript's and esbuild's decorator helpers fall back to
 // Symbol.for('Symbol.metadata'), so this must be set before any decorated class is evaluated.

@@ -87,3 +87,6 @@ export class HandlerDeclarationError extends JararacaError {}
 
 /** A role or command asked for that this build does not have yet, or that needs a plugin. */
 export class RoleUnavailableError extends JararacaError {}
+
+/** A command line that cannot be run as written (an unknown option, role or command). Exit code 2. */
+export class UsageError extends JararacaError {}

@@ -6,7 +6,6 @@ import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Logger } from 'pino';
 import type { ServiceDeclaration } from './declaration.types.ts';
 import type { Execution, ExecutionInit, HandlerInfo, Next } from './execution.ts';
-import type { Host } from '../host.ts';
 import type { PathSegment } from './schema.ts';
 
 export type Role = 'http' | 'worker' | 'scheduler';
@@ -52,6 +51,8 @@ export interface PluginContext<Options> {
   execute<T>(init: ExecutionInit, fn: (execution: Execution) => Promise<T> | T): Promise<T>;
   /** A capability another plugin `provides` (looked up when called, so call it from start() or later). */
   capability<T>(name: string): T | undefined;
+  /** Every declared plugin's value for a capability, in declared order (several lock backends, say). */
+  capabilities<T>(name: string): T[];
   /** Names of the plugins declared in this service, in order. */
   readonly plugins: readonly string[];
 }
@@ -94,15 +95,34 @@ export interface PluginInstance {
   describe?(): string[];
 }
 
-/** A `jararaca-host NAME ...` sub-command contributed by a plugin (the knex-session plugin's `migrate`). */
-export interface PluginCommand {
+/** What a plugin command gets: its own entries of the declaration, and a way to start its plugin alone. */
+export interface PluginCommandContext<Options = unknown> {
+  /** What follows the command name, `--config` included. */
+  readonly argv: string[];
+  readonly io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+  /** Every entry of this plugin in service.yaml, in declared order (knex-session: one per connection). */
+  readonly entries: ReadonlyArray<{ readonly options: Options; readonly at: readonly PathSegment[] }>;
+  readonly service: ServiceDeclaration;
+  /** The declaration's file. */
+  readonly file: string;
+  /** Resolves a path written in the declaration, relative to its file. */
+  resolvePath(specifier: string): string;
+  readonly handlers: HandlerRegistry;
+  /** Logs go to stderr: a command's stdout is its output. */
+  readonly logger: Logger;
+  /**
+   * Sets up every declared plugin and starts only this one (no providers, controllers or roles);
+   * `capability` reads what the plugins provide. Call `stop()` when done.
+   */
+  start(): Promise<{ capability<T>(name: string): T | undefined; stop(): Promise<void> }>;
+}
+
+/** A `jararaca-host NAME ...` sub-command contributed by a plugin (knex-session's `migrate`, message-bus's `dlq`). */
+export interface PluginCommand<Options = unknown> {
   /** One line for `jararaca-host --help`. */
   summary: string;
-  /**
-   * Runs the command for the loaded (not started) service. `argv` is what follows the command
-   * name, `--config` included. Returns the exit code (2 for a usage mistake).
-   */
-  run(ctx: { argv: string[]; io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }; host: Host }): Promise<number>;
+  /** Runs the command for the loaded (not started) service. Returns the exit code (2 for a usage mistake). */
+  run(ctx: PluginCommandContext<Options>): Promise<number>;
 }
 
 export interface PluginDefinition<Options = Record<string, unknown>> {
@@ -114,7 +134,7 @@ export interface PluginDefinition<Options = Record<string, unknown>> {
   /** Runs once per process. Open pools and connections lazily or in start(), not here, when they may fail. */
   setup(ctx: PluginContext<Options>): PluginInstance | Promise<PluginInstance>;
   /** Sub-commands of `jararaca-host`, available when a service declares this plugin. */
-  readonly commands?: Readonly<Record<string, PluginCommand>>;
+  readonly commands?: Readonly<Record<string, PluginCommand<NoInfer<Options>>>>;
 }
 
 export const PLUGIN = Symbol.for('jararaca.plugin');

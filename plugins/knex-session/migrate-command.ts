@@ -20,9 +20,11 @@ Options:
   --connection NAME  which knex-session entry (default: 'default')
   --all              with rollback: every batch`;
 
-export const migrateCommand: PluginCommand = {
+type Options = { connection?: string; url: string; pool?: { min?: number; max?: number; acquireTimeoutMs?: number }; connectTimeoutMs?: number; migrations?: { directory?: string } };
+
+export const migrateCommand: PluginCommand<Options> = {
   summary: 'run, undo or list knex migrations of a knex-session plugin',
-  async run({ argv, io, host }) {
+  async run({ argv, io, entries, file, resolvePath }) {
     let parsed;
     try {
       parsed = parseArgs({
@@ -45,18 +47,17 @@ export const migrateCommand: PluginCommand = {
       return 2;
     }
     const name = values.connection ?? 'default';
-    const entries = host.plugins.filter((p) => p.definition.name === 'knex-session');
-    const entry = entries.find((p) => ((p.options as { connection?: string }).connection ?? 'default') === name);
+    const entry = entries.find((e) => (e.options.connection ?? 'default') === name);
     if (!entry) {
-      io.stderr.write(`jararaca-host migrate: ${host.declaration.file} declares no knex-session plugin with connection '${name}'` + (entries.length ? ` (declared: ${entries.map((p) => (p.options as { connection?: string }).connection ?? 'default').join(', ')})` : '') + '\n');
+      io.stderr.write(`jararaca-host migrate: ${file} declares no knex-session plugin with connection '${name}'` + (entries.length ? ` (declared: ${entries.map((e) => e.options.connection ?? 'default').join(', ')})` : '') + '\n');
       return 2;
     }
-    const options = entry.options as { url: string; pool?: { min?: number; max?: number; acquireTimeoutMs?: number }; connectTimeoutMs?: number; migrations?: { directory?: string } };
+    const options = entry.options;
     if (!options.migrations?.directory) {
-      io.stderr.write(`jararaca-host migrate: the knex-session plugin '${name}' has no migrations.directory in ${host.declaration.file}\n`);
+      io.stderr.write(`jararaca-host migrate: the knex-session plugin '${name}' has no migrations.directory in ${file}\n`);
       return 2;
     }
-    const directory = host.declaration.resolveFrom(options.migrations.directory);
+    const directory = resolvePath(options.migrations.directory);
     const shown = path.relative(process.cwd(), directory) || '.';
     if (action === 'make') {
       if (!positionals[1]) {
@@ -69,7 +70,7 @@ export const migrateCommand: PluginCommand = {
     if (/^pglite:\/\/memory\/?$/.test(options.url)) {
       io.stderr.write(`note: ${options.url} is a database in this command's memory: it is gone when the command ends. Use migrations.auto (the service migrates it at start), or pglite://./dir or postgres:// for a database that stays.\n`);
     }
-    const { knex, info } = createKnex({ url: options.url, pool: options.pool, connectTimeoutMs: options.connectTimeoutMs, resolvePath: (s) => host.declaration.resolveFrom(s) });
+    const { knex, info } = createKnex({ url: options.url, pool: options.pool, connectTimeoutMs: options.connectTimeoutMs, resolvePath });
     const where = `${info.engine} ${info.engine === 'postgres' ? redactUrl(options.url) : info.target}`;
     try {
       if (action === 'latest') {

@@ -3,6 +3,7 @@
 // with the same semantics for memory://.
 import { definePlugin, redactUrl, TRANSPORT_CAPABILITY, type Execution, type Next } from 'jararaca';
 import { AmqpTransport } from './amqp.ts';
+import { dlqCommand } from './dlq-command.ts';
 import { MemoryTransport } from './memory.ts';
 import { createPublisher, usePublisher } from './publisher.ts';
 
@@ -33,6 +34,7 @@ const optionsSchema = {
 export default definePlugin({
   name: 'message-bus',
   options: optionsSchema,
+  commands: { dlq: dlqCommand },
   setup(ctx) {
     const { url, exchange = 'jararaca', publishTimeoutMs = 10000, connectTimeoutMs = 15000, reconnect } = ctx.options;
     const transport = url.startsWith('memory:')

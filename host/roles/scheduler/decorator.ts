@@ -1,5 +1,9 @@
 // @ScheduledAction: marks a controller method to run on a cron schedule in the scheduler role.
 import { handlerDecorator } from '../../core/decorators.ts';
+import { declareHandlerKind } from '../../core/handler-kinds.ts';
+
+// Scheduled actions are run by the host's own scheduler role.
+declareHandlerKind('scheduled', { isServed: () => true });
 
 /** What happens to a slot that comes while the previous run of the same action is still running. */
 export type OverlapPolicy = 'skip' | 'allow' | 'buffer-one';

@@ -1,8 +1,7 @@
 // The scheduler role: each scheduled action's fires run as executions through the interceptor
 // onion (own scope, session, publisher), coordinated across replicas by the selected lock.
 import type { FastifyBaseLogger } from 'fastify';
-import type { RoleOptions } from '../../cli/main.ts';
-import type { Host, RoleHandle } from '../../host.ts';
+import type { Host, RoleHandle, RoleOptions } from '../../host.ts';
 import { startHealthServer } from '../http/server.ts';
 import { describeScheduledActions, resolveActions } from './actions.ts';
 import { systemClock } from './clock.ts';

@@ -5,12 +5,19 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { classDecorator, handlerDecorator } from '../../core/decorators.ts';
 import { JararacaError } from '../../core/errors.ts';
+import { declareHandlerKind } from '../../core/handler-kinds.ts';
 import type { HandlerInfo } from '../../core/execution.ts';
 import type { HealthReport } from '../../core/plugin.ts';
 import { compileSchema, formatPath } from '../../core/schema.ts';
 
 /** The capability name a transport plugin provides (`provides: { [TRANSPORT_CAPABILITY]: transport }`). */
 export const TRANSPORT_CAPABILITY = 'jararaca.transport';
+
+// Message handlers are run by the worker role, through a transport that a plugin provides.
+declareHandlerKind('message', {
+  isServed: (ctx) => ctx.capability(TRANSPORT_CAPABILITY) !== undefined,
+  missing: (names) => `message handlers (${names.join(', ')}) need a message transport, and no declared plugin provides one: add '- use: message-bus' with { url: "\${AMQP_URL:-memory://}" }`,
+});
 
 export type MessageKind = 'task' | 'event';
 

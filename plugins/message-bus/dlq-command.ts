@@ -1,14 +1,7 @@
 // `jararaca-host dlq list|requeue|purge --handler NAME [--limit N]`: the dead-letter queue of
-// one message handler, through the same transport the worker uses.
-import path from 'node:path';
+// one message handler, through the plugin's own transport (nothing else of the service starts).
 import { parseArgs } from 'node:util';
-import type { CliIO } from './main.ts';
-import { JararacaError, RoleUnavailableError } from '../core/errors.ts';
-import { defaultDeclarationPath } from '../core/declaration.ts';
-import { Host } from '../host.ts';
-import { createLogger } from '../core/logger.ts';
-import { TRANSPORT_CAPABILITY } from '../roles/worker/messages.ts';
-import { selectPlans, transportOf } from '../roles/worker/role.ts';
+import { JararacaError, planHandlers, RoleUnavailableError, TRANSPORT_CAPABILITY, type MessageTransport, type PluginCommand } from 'jararaca';
 
 const USAGE = `Usage: jararaca-host dlq list|requeue|purge --handler NAME [--limit N] [--config PATH]
 
@@ -18,9 +11,9 @@ const USAGE = `Usage: jararaca-host dlq list|requeue|purge --handler NAME [--lim
   purge    delete N (default all) dead letters
 `;
 
-export const dlqCommand = {
-  summary: 'list, requeue or purge a message handler\'s dead-letter queue',
-  async run(argv: string[], io: CliIO): Promise<number> {
+export const dlqCommand: PluginCommand = {
+  summary: "list, requeue or purge a message handler's dead-letter queue",
+  async run({ argv, io, service, handlers, start }) {
     let parsed;
     try {
       parsed = parseArgs({
@@ -47,14 +40,14 @@ export const dlqCommand = {
       io.stderr.write(`jararaca-host dlq: --limit must be a positive integer, got '${values.limit}'\n`);
       return 2;
     }
-    const config = values.config ? path.resolve(values.config) : defaultDeclarationPath();
-    // Logs to stderr: stdout is the command's output (dlq list prints JSON lines).
-    const host = await Host.load({ config, roles: [], logger: createLogger({}, 2) });
-    const [plan] = selectPlans(host, [values.handler], '--handler');
-    // Only the transport starts: no migrations, no other connections, for a look at dead letters.
-    await host.start({}, { only: (instance) => Boolean(instance.provides && TRANSPORT_CAPABILITY in instance.provides) });
+    const plans = planHandlers(service.name, handlers.ofKind('message'));
+    const plan = plans.find((p) => p.name === values.handler);
+    if (!plan) {
+      throw new RoleUnavailableError('JRR_UNKNOWN_HANDLER', `--handler: no message handler named ${values.handler}; handlers: ${plans.map((p) => p.name).join(', ') || 'none'}`);
+    }
+    const started = await start();
     try {
-      const transport = transportOf(host);
+      const transport = started.capability<MessageTransport>(TRANSPORT_CAPABILITY);
       const admin = transport?.deadLetters;
       if (!admin) throw new RoleUnavailableError('JRR_NO_TRANSPORT', 'this service declares no message transport with dead-letter queues (add the message-bus plugin)');
       if (transport.kind === 'memory') {
@@ -76,7 +69,7 @@ export const dlqCommand = {
       if (err instanceof JararacaError) throw err;
       throw new JararacaError('JRR_DLQ_FAILED', `dlq ${action} failed: ${(err as Error).message}`, { cause: err });
     } finally {
-      await host.stop();
+      await started.stop();
     }
   },
 };

@@ -1,0 +1,30 @@
+// `jararaca-host [run] --role ...`: load, start the roles, stop on SIGTERM/SIGINT.
+import type { Role } from '../core/plugin.ts';
+import { Host, type RoleOptions } from '../host.ts';
+import { ROLE_ENTRIES } from './roles.ts';
+
+export async function run(config: string, roles: Role[], options: RoleOptions): Promise<number> {
+  const host = await Host.load({ config, roles });
+  let stopping = false;
+  const stopped = new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        host.logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      host.logger.info({ signal }, 'stopping');
+      host.stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await host.start(Object.fromEntries(roles.map((r) => [r, (h: Host) => ROLE_ENTRIES[r].start(h, options)])));
+  host.logger.info({ roles, pid: process.pid }, `${host.service.name} started`);
+  const code = await stopped;
+  host.logger.info('stopped');
+  return code;
+}
