@@ -11,7 +11,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import amqp, { type Channel } from 'amqplib';
-import { Host, startWorkerRole, type HandlerInfo } from 'jararaca';
+import { Host, type HandlerInfo } from 'jararaca';
+import { startWorkerRole } from '../host/roles/worker/role.ts';
 import { compare, median, repoRoot, type BenchOptions, type BenchResult } from './support.ts';
 
 const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';

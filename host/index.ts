@@ -1,8 +1,11 @@
-// The public API: import { ... } from 'jararaca'.
+// The public API: import { ... } from 'jararaca'. What users and plugin authors need, listed in
+// docs/api.md; what only the CLI and the roles use stays internal.
 export { RestController, Get, Post, Put, Patch, Delete, SetMetadata, classDecorator, handlerDecorator, controllerMetadata } from './core/decorators.ts';
 export type { RouteOptions, RouteSpec, HttpMethod, MetadataKey, HandlerSpec, ControllerMetadata } from './core/decorators.ts';
-export { definePlugin, isPluginDefinition } from './core/plugin.ts';
-export type { PluginCommand, PluginDefinition, PluginInstance, PluginContext, PluginCheckContext, HandlerRegistry, HealthReport, Role } from './core/plugin.ts';
+export { definePlugin } from './core/plugin.ts';
+export { declareHandlerKind } from './core/handler-kinds.ts';
+export type { HandlerKindSpec, ServedContext } from './core/handler-kinds.ts';
+export type { PluginCommand, PluginCommandContext, PluginDefinition, PluginInstance, PluginContext, PluginCheckContext, HandlerRegistry, HealthReport, Role } from './core/plugin.ts';
 export { defineHook, useExecution, useContainer, useConfig } from './core/hooks.ts';
 export type { Hook, HookSpec } from './core/hooks.ts';
 export { Execution, currentExecution } from './core/execution.ts';
@@ -10,23 +13,16 @@ export type { ExecutionInit, ExecutionKind, HandlerInfo, Interceptor, Next } fro
 export { JararacaError, HttpError, HookError, HandlerDeclarationError, DeclarationError, ResolutionError, ModuleLoadError, RoleUnavailableError, formatProblem } from './core/errors.ts';
 export type { DeclarationProblem } from './core/errors.ts';
 export { Host } from './host.ts';
-export type { HostOptions, RoleHandle } from './host.ts';
-export { loadDeclaration, parseDeclaration } from './core/declaration.ts';
+export type { HostOptions, RoleHandle, RoleStarter } from './host.ts';
 export type { ServiceDeclaration } from './core/declaration.types.ts';
-export { redactUrl, createLogger } from './core/logger.ts';
-export { startHttpRole, buildHttpServer } from './roles/http/server.ts';
+export { redactUrl } from './core/logger.ts';
 export { ScheduledAction } from './roles/scheduler/decorator.ts';
 export type { ScheduledActionOptions, ScheduledActionSpec, ScheduledFire, OverlapPolicy, CatchUpPolicy } from './roles/scheduler/decorator.ts';
-export { startSchedulerRole } from './roles/scheduler/role.ts';
-export { defineMessage, MessageBusController, MessageHandler, MessageValidationError, planHandlers, retryDelay, DEFAULT_RETRY, TRANSPORT_CAPABILITY } from './roles/worker/messages.ts';
+export { defineMessage, MessageBusController, MessageHandler, MessageValidationError, planHandlers, TRANSPORT_CAPABILITY } from './roles/worker/messages.ts';
 export type {
   MessageDefinition, MessageKind, PayloadOf, MessageHandlerOptions, MessageBusControllerOptions, MessageHandlerSpec, MessageContext, MessageHandlerPlan, RetryPolicy,
   MessageTransport, OutgoingMessage, Delivery, Settlement, QueueSpec, ConsumerHandle, DeadLetter, DeadLetterAdmin,
 } from './roles/worker/messages.ts';
-export { startWorkerRole } from './roles/worker/role.ts';
-export type { WorkerRoleOptions } from './roles/worker/role.ts';
-export { main } from './cli/main.ts';
-export type { CliIO } from './cli/main.ts';
 export { schemaIssues, formatPath, createAjv } from './core/schema.ts';
 export type { JsonSchema, PathSegment, SchemaIssue } from './core/schema.ts';
 export type { ExecutionScope } from './core/scope.ts';

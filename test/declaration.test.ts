@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { createLogger, DeclarationError, formatProblem, Host, parseDeclaration, type DeclarationProblem } from 'jararaca';
+import { DeclarationError, formatProblem, Host, type DeclarationProblem } from 'jararaca';
+import { parseDeclaration } from '../host/core/declaration.ts';
+import { createLogger } from '../host/core/logger.ts';
 import { repoRoot, writeService } from './support/host.ts';
 
 type Env = Record<string, string | undefined>;

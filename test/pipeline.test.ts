@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createLogger, defineHook, Host, HookError, startHttpRole, useExecution } from 'jararaca';
+import { defineHook, Host, HookError, useExecution } from 'jararaca';
+import { createLogger } from '../host/core/logger.ts';
+import { startHttpRole } from '../host/roles/http/server.ts';
 import { http, writeService } from './support/host.ts';
 
 // A plugin that records what it sees, so the test can read the onion from outside.

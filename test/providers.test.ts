@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { createLogger, Host, ResolutionError, startHttpRole } from 'jararaca';
+import { Host, ResolutionError } from 'jararaca';
+import { createLogger } from '../host/core/logger.ts';
+import { startHttpRole } from '../host/roles/http/server.ts';
 import { http, writeService } from './support/host.ts';
 
 const logger = createLogger({ level: 'silent' });
