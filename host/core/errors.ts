@@ -1,9 +1,11 @@
 // Every error the host raises on purpose is a JararacaError with a stable code (JRR_*),
-// so users and tests can match on `code` instead of message text.
+// so users and tests can match on `code` instead of message text. Every code has a row in the
+// table of host/core/error-codes.ts (docs/errors.md).
+import type { ErrorCode } from './error-codes.ts';
 
 export class JararacaError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -80,10 +82,16 @@ export class HttpError extends JararacaError {
 
 /**
  * A controller's handlers declared in a way that cannot run (a route declared twice, a schema
- * that does not compile, a WebSocket handler without its endpoint...). Exit code 2, like a
- * declaration mistake.
+ * that does not compile, a WebSocket handler without its endpoint...). Its codes' rows say exit
+ * code 2, like a declaration mistake.
  */
 export class HandlerDeclarationError extends JararacaError {}
 
 /** A role or command asked for that this build does not have yet, or that needs a plugin. */
 export class RoleUnavailableError extends JararacaError {}
+
+/**
+ * A framework function or decorator called with arguments it cannot work with (definePlugin()
+ * without setup, a handler decorator on a static method...): a mistake in the calling code.
+ */
+export class ArgumentError extends JararacaError {}

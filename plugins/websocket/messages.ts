@@ -2,7 +2,7 @@
 // client-chosen `id`, echoed as `replyTo` in the answer). defineWsMessage gives a type both a
 // JSON Schema (validated for incoming messages) and a static TypeScript type.
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import { JararacaError } from 'jararaca';
+import { JararacaError, type ErrorCode } from 'jararaca';
 
 /** One message, in either direction. */
 export interface WsMessage<T extends string = string, D = unknown> {
@@ -41,7 +41,8 @@ export class WsClose extends JararacaError {
 /** Throw from a message handler to answer the client with an error frame it may show (the connection stays open). */
 export class WsError extends JararacaError {
   readonly details?: unknown;
-  constructor(code: string, message: string, details?: unknown) {
+  /** `code` is one of the table's: declare your application's codes like a plugin does (docs/errors.md). */
+  constructor(code: ErrorCode, message: string, details?: unknown) {
     super(code, message);
     this.details = details;
   }
