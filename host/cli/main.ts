@@ -1,7 +1,8 @@
 // jararaca-host: run a service in a role, or validate its declaration.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DeclarationError, HandlerDeclarationError, JararacaError, ResolutionError, RoleUnavailableError } from '../core/errors.ts';
+import { JararacaError, RoleUnavailableError } from '../core/errors.ts';
+import { exitCodeOf } from '../core/error-codes.ts';
 import { defaultDeclarationPath } from '../core/declaration.ts';
 import { Host, type RoleStarter } from '../host.ts';
 import { buildHttpServer, describeRoutes, startHttpRole } from '../roles/http/server.ts';
@@ -153,17 +154,15 @@ async function runPluginCommand(name: string, argv: string[], io: CliIO): Promis
 }
 
 export function report(err: unknown, io: Pick<CliIO, 'stderr'>): number {
-  if (err instanceof UsageError) {
-    io.stderr.write(`jararaca-host: ${err.message}\n\n${USAGE}\n`);
-    return 2;
-  }
   if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
     const e = err as NodeJS.ErrnoException & { port?: number };
     io.stderr.write(`jararaca-host: port ${e.port ?? ''} is already in use: stop what listens there, or pass --port N (or set PORT, which the examples read)\n`);
     return 1;
   }
-  if (err instanceof DeclarationError || err instanceof ResolutionError || err instanceof RoleUnavailableError || err instanceof HandlerDeclarationError || (err instanceof JararacaError && err.code === 'JRR_DECLARATION_NOT_FOUND')) {
-    io.stderr.write(`jararaca-host: ${err.message}\n`);
+  // The exit code is the error code's row in the table: 2 for a mistake the user must fix (the
+  // message says what to change: no stack), 1 for a failure.
+  if (exitCodeOf(err) === 2) {
+    io.stderr.write(`jararaca-host: ${(err as Error).message}\n` + (err instanceof UsageError ? `\n${USAGE}\n` : ''));
     return 2;
   }
   io.stderr.write(`jararaca-host: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -154,6 +154,11 @@ export function errorCodeRow(code: string): ErrorCodeRow | undefined {
   return rows.get(/^JRR_HTTP_\d+$/.test(code) ? 'JRR_HTTP_<status>' : code);
 }
 
+/** The exit code of jararaca-host for an error that ends it: its code's row says 2 or 1; anything else is 1. */
+export function exitCodeOf(err: unknown): 1 | 2 {
+  return err instanceof JararacaError && errorCodeRow(err.code)?.exit === 2 ? 2 : 1;
+}
+
 /** Every row, built-in first, in registration order. */
 export function errorCodeTable(): ReadonlyMap<string, ErrorCodeRow> {
   return rows;
