@@ -10,7 +10,10 @@ export { defineHook, useExecution, useContainer, useConfig } from './core/hooks.
 export type { Hook, HookSpec } from './core/hooks.ts';
 export { Execution, currentExecution } from './core/execution.ts';
 export type { ExecutionInit, ExecutionKind, HandlerInfo, Interceptor, Next } from './core/execution.ts';
-export { JararacaError, HttpError, HookError, HandlerDeclarationError, DeclarationError, ResolutionError, ModuleLoadError, RoleUnavailableError, formatProblem } from './core/errors.ts';
+export { JararacaError, HttpError, HookError, HandlerDeclarationError, DeclarationError, ResolutionError, ModuleLoadError, RoleUnavailableError, ArgumentError, formatProblem } from './core/errors.ts';
+export { errorCodeRow, errorCodeTable } from './core/error-codes.ts';
+export { registerErrorCodes } from './core/errors.ts';
+export type { ErrorCode, ErrorCodes, ErrorCodeRow } from './core/error-codes.ts';
 export type { DeclarationProblem } from './core/errors.ts';
 export { Host } from './host.ts';
 export type { HostOptions, RoleHandle, RoleStarter } from './host.ts';

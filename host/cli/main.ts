@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultDeclarationPath } from '../core/declaration.ts';
-import { DeclarationError, HandlerDeclarationError, JararacaError, ResolutionError, RoleUnavailableError, UsageError } from '../core/errors.ts';
+import { exitCodeOf, UsageError } from '../core/errors.ts';
 import { closest } from '../core/schema.ts';
 import type { CliIO } from './io.ts';
 import { runPluginCommand } from './plugin-command.ts';
@@ -93,17 +93,15 @@ export async function main(argv: string[], io: CliIO = process): Promise<number>
 }
 
 export function report(err: unknown, io: Pick<CliIO, 'stderr'>): number {
-  if (err instanceof UsageError) {
-    io.stderr.write(`jararaca-host: ${err.message}\n\n${USAGE}\n`);
-    return 2;
-  }
   if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
     const e = err as NodeJS.ErrnoException & { port?: number };
     io.stderr.write(`jararaca-host: port ${e.port ?? ''} is already in use: stop what listens there, or pass --port N (or set PORT, which the examples read)\n`);
     return 1;
   }
-  if (err instanceof DeclarationError || err instanceof ResolutionError || err instanceof RoleUnavailableError || err instanceof HandlerDeclarationError || (err instanceof JararacaError && err.code === 'JRR_DECLARATION_NOT_FOUND')) {
-    io.stderr.write(`jararaca-host: ${err.message}\n`);
+  // The exit code is the error code's row in the table: 2 for a mistake the user must fix (the
+  // message says what to change: no stack), 1 for a failure.
+  if (exitCodeOf(err) === 2) {
+    io.stderr.write(`jararaca-host: ${(err as Error).message}\n` + (err instanceof UsageError ? `\n${USAGE}\n` : ''));
     return 2;
   }
   io.stderr.write(`jararaca-host: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -2,7 +2,7 @@
 // under one symbol, as a list of handlers per kind (http, message, scheduled, websocket...),
 // so one class can be a REST controller, a message bus controller and a scheduler at once.
 import type { FastifySchema } from 'fastify';
-import { JararacaError } from './errors.ts';
+import { ArgumentError, JararacaError } from './errors.ts';
 import { declareHandlerKind } from './handler-kinds.ts';
 
 // Routes are run by the host's own http role.
@@ -89,7 +89,7 @@ export function decoratedControllerClasses(): ReadonlySet<AnyClass> {
 export function handlerDecorator<S>(kind: string, spec: S) {
   return (_value: AnyMethod, context: ClassMethodDecoratorContext): void => {
     assertStandard(context, kind);
-    if (context.static || context.private) throw new TypeError(`@${kind} handlers must be public instance methods (${String(context.name)})`);
+    if (context.static || context.private) throw new ArgumentError('JRR_DECORATOR_TARGET', `@${kind} handlers must be public instance methods (${String(context.name)})`);
     own(context.metadata as MetadataBag).handlers.push({ kind, method: context.name, spec });
   };
 }

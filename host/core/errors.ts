@@ -1,13 +1,30 @@
 // Every error the host raises on purpose is a JararacaError with a stable code (JRR_*),
-// so users and tests can match on `code` instead of message text.
+// so users and tests can match on `code` instead of message text. Every code has a row in the
+// table of host/core/error-codes.ts (docs/errors.md).
+import { addErrorCodeRows, errorCodeRow, type ErrorCode, type ErrorCodeRow } from './error-codes.ts';
 
 export class JararacaError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
   }
+}
+
+/**
+ * Adds a plugin's (or an application's) codes to the table, so the CLI takes their exit codes
+ * from it and tools can list them. Call it once at module load, next to the ErrorCodes
+ * augmentation. Registering a code again with the same row is a no-op; with another row, an error.
+ */
+export function registerErrorCodes(added: Readonly<Record<string, ErrorCodeRow>>): void {
+  const conflict = addErrorCodeRows(added);
+  if (conflict) throw new JararacaError('JRR_ERROR_CODE_TAKEN', `registerErrorCodes(): the code ${conflict.taken} is already in the table (part '${conflict.part}'): pick another code`);
+}
+
+/** The exit code of jararaca-host for an error that ends it: its code's row says 2 or 1; anything else is 1. */
+export function exitCodeOf(err: unknown): 1 | 2 {
+  return err instanceof JararacaError && errorCodeRow(err.code)?.exit === 2 ? 2 : 1;
 }
 
 /** One problem in a service declaration, located in its file. */
@@ -80,8 +97,8 @@ export class HttpError extends JararacaError {
 
 /**
  * A controller's handlers declared in a way that cannot run (a route declared twice, a schema
- * that does not compile, a WebSocket handler without its endpoint...). Exit code 2, like a
- * declaration mistake.
+ * that does not compile, a WebSocket handler without its endpoint...). Its codes' rows say exit
+ * code 2, like a declaration mistake.
  */
 export class HandlerDeclarationError extends JararacaError {}
 
@@ -90,3 +107,9 @@ export class RoleUnavailableError extends JararacaError {}
 
 /** A command line that cannot be run as written (an unknown option, role or command). Exit code 2. */
 export class UsageError extends JararacaError {}
+
+/**
+ * A framework function or decorator called with arguments it cannot work with (definePlugin()
+ * without setup, a handler decorator on a static method...): a mistake in the calling code.
+ */
+export class ArgumentError extends JararacaError {}

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ServiceDeclaration } from './declaration.types.ts';
 import type { Execution, ExecutionInit, HandlerInfo, Next } from './execution.ts';
 import type { PathSegment } from './schema.ts';
+import { ArgumentError } from './errors.ts';
 
 export type Role = 'http' | 'worker' | 'scheduler';
 
@@ -149,7 +150,7 @@ export function definePlugin<const S extends JSONSchema, Options = FromSchema<S>
 export function definePlugin<Options = Record<string, never>>(def: Omit<PluginDefinition<Options>, 'options'>): PluginDefinition<Options>;
 export function definePlugin(def: PluginDefinition<unknown>): PluginDefinition<unknown> {
   if (!def || typeof def.name !== 'string' || typeof def.setup !== 'function') {
-    throw new TypeError('definePlugin() needs { name: string, setup(ctx) { ... } }');
+    throw new ArgumentError('JRR_PLUGIN_DEFINITION', 'definePlugin() needs { name: string, setup(ctx) { ... } }');
   }
   return Object.assign(def, { [PLUGIN]: true });
 }

@@ -4,6 +4,7 @@
 // semantics (scoped instances cached per execution, singletons from the root, transients fresh,
 // disposers at the end) with one small object and a lazily made cradle.
 import { AwilixResolutionError, Lifetime, type AwilixContainer, type Resolver } from 'awilix';
+import { ArgumentError } from './errors.ts';
 
 type Registrations = Record<string | symbol, Resolver<unknown>>;
 type CacheEntry = { resolver: Resolver<unknown>; value: unknown };
@@ -24,7 +25,7 @@ export interface ExecutionScope {
 const cradleHandler: ProxyHandler<Record<string | symbol, unknown>> = {
   get: (target, name) => (target as unknown as LightScope).resolve(name),
   set: (_target, name) => {
-    throw new Error(`Attempted setting property "${String(name)}" on container cradle - this is not allowed.`);
+    throw new ArgumentError('JRR_CRADLE_READONLY', `Attempted setting property "${String(name)}" on container cradle - this is not allowed.`);
   },
 };
 

@@ -9,6 +9,7 @@
 // inheriting from it, with its own context, client and the few execution-bound functions.
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
+import { SessionError } from './errors.ts';
 
 const require = createRequire(import.meta.url);
 // knex does not export the function that turns a client into a callable knex object; its own
@@ -115,7 +116,7 @@ function makeShared(base: ClientInternals): Shared {
   (knex as { isTransaction: boolean }).isTransaction = true;
   // As on knex's own transactions: user params come from the main knex instance.
   knex.context.withUserParams = () => {
-    throw new Error('Cannot set user params on a transaction - it can only inherit params from main knex instance');
+    throw new SessionError('JRR_SESSION_USER_PARAMS', 'Cannot set user params on a transaction - it can only inherit params from main knex instance');
   };
   return { client, knex };
 }
@@ -151,7 +152,7 @@ export class LazyTransaction {
 
   /** Opens the real transaction (once). */
   begin(): Promise<Knex.Transaction> {
-    if (this.#closed) return Promise.reject(new Error('this execution has ended: its database session was committed or rolled back; use withNewSession() for work after the execution'));
+    if (this.#closed) return Promise.reject(new SessionError('JRR_SESSION_ENDED', 'this execution has ended: its database session was committed or rolled back; use withNewSession() for work after the execution'));
     this.#begin ??= this.#knex.transaction(this.#settings).then((trx) => {
       // knex completes a transaction whose connection broke; later queries then fail with
       // "Transaction query already complete". Keep the real cause so it can be reported.

@@ -2,7 +2,7 @@
 // sends them only after every inner layer succeeded (after the session's commit when listed
 // before it), and the execution completes only once the broker confirmed them.
 import { randomUUID } from 'node:crypto';
-import { defineHook, JararacaError, type MessageDefinition, type OutgoingMessage, type PayloadOf } from 'jararaca';
+import { ArgumentError, defineHook, JararacaError, type MessageDefinition, type OutgoingMessage, type PayloadOf } from 'jararaca';
 import { MAX_DELAY_MS } from './routing.ts';
 
 export interface PublishOptions {
@@ -28,7 +28,7 @@ export function createPublisher(): Publisher {
   return {
     staged,
     publish(message, payload, options = {}) {
-      if (!message || typeof message.parse !== 'function') throw new TypeError('publish() needs a message made with defineMessage() as its first argument');
+      if (!message || typeof message.parse !== 'function') throw new ArgumentError('JRR_NOT_A_MESSAGE', 'publish() needs a message made with defineMessage() as its first argument');
       const body = Buffer.from(JSON.stringify(message.parse(payload)));
       const { delayMs, headers = {} } = options;
       if (delayMs !== undefined && !(Number.isFinite(delayMs) && delayMs >= 0 && delayMs <= MAX_DELAY_MS)) {

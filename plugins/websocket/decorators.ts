@@ -2,7 +2,7 @@
 // Built with the public classDecorator/handlerDecorator: every method becomes a handler of kind
 // 'websocket' whose spec carries the endpoint's path and what the method answers to.
 import type { FastifyRequest } from 'fastify';
-import { classDecorator, handlerDecorator } from 'jararaca';
+import { ArgumentError, classDecorator, handlerDecorator } from 'jararaca';
 import type { WsConnection } from './connection.ts';
 import type { WsMessage, WsMessageDefinition } from './messages.ts';
 
@@ -32,7 +32,7 @@ type MethodDecorator<F> = <This>(value: F & ((this: This, ...args: never[]) => u
 
 /** Serves the class's WebSocket handlers at `path` in the HTTP role. */
 export function WebSocketEndpoint(path: string, options: WebSocketEndpointOptions = {}) {
-  if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError(`@WebSocketEndpoint(path) needs a path starting with '/', got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new ArgumentError('JRR_WS_ENDPOINT_PATH', `@WebSocketEndpoint(path) needs a path starting with '/', got ${JSON.stringify(path)}`);
   return classDecorator<WebSocketEndpointSpec>(WS_KIND, { path, messages: [...(options.messages ?? [])] });
 }
 

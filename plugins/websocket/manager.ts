@@ -2,7 +2,7 @@
 // the execution and published as one packet only after the inner layers succeeded (after the
 // database committed, when this plugin is listed before the session plugin); a failed
 // execution publishes nothing.
-import { defineHook, JararacaError } from 'jararaca';
+import { ArgumentError, defineHook, JararacaError } from 'jararaca';
 import type { WsOp } from './backend.ts';
 import type { WsMessage } from './messages.ts';
 
@@ -20,7 +20,7 @@ export interface WsManager {
 
 const list = (value: string | readonly string[], what: string): string[] => {
   const items = typeof value === 'string' ? [value] : [...value];
-  if (!items.every((v) => typeof v === 'string' && v.length > 0)) throw new TypeError(`useWsManager(): ${what} must be non-empty strings, got ${JSON.stringify(value)}`);
+  if (!items.every((v) => typeof v === 'string' && v.length > 0)) throw new ArgumentError('JRR_WS_MANAGER_ARGUMENT', `useWsManager(): ${what} must be non-empty strings, got ${JSON.stringify(value)}`);
   return items;
 };
 

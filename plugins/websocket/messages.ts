@@ -2,7 +2,7 @@
 // client-chosen `id`, echoed as `replyTo` in the answer). defineWsMessage gives a type both a
 // JSON Schema (validated for incoming messages) and a static TypeScript type.
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import { JararacaError } from 'jararaca';
+import { ArgumentError, JararacaError, type ErrorCode } from 'jararaca';
 
 /** One message, in either direction. */
 export interface WsMessage<T extends string = string, D = unknown> {
@@ -22,7 +22,7 @@ export interface WsMessageDefinition<T extends string = string, D = unknown> {
 /** `const Join = defineWsMessage('room.join', { type: 'object', ... } as const)`. */
 export function defineWsMessage<const T extends string, const S extends JSONSchema>(type: T, schema: S): WsMessageDefinition<T, FromSchema<S>>;
 export function defineWsMessage(type: string, schema: JSONSchema): WsMessageDefinition {
-  if (typeof type !== 'string' || !type) throw new TypeError('defineWsMessage(type, schema) needs a non-empty type string');
+  if (typeof type !== 'string' || !type) throw new ArgumentError('JRR_WS_MESSAGE_DEFINITION', 'defineWsMessage(type, schema) needs a non-empty type string');
   return Object.freeze({ type, schema, create: (data: unknown) => ({ type, data }), Data: undefined });
 }
 
@@ -41,7 +41,8 @@ export class WsClose extends JararacaError {
 /** Throw from a message handler to answer the client with an error frame it may show (the connection stays open). */
 export class WsError extends JararacaError {
   readonly details?: unknown;
-  constructor(code: string, message: string, details?: unknown) {
+  /** `code` is one of the table's: declare your application's codes like a plugin does (docs/errors.md). */
+  constructor(code: ErrorCode, message: string, details?: unknown) {
     super(code, message);
     this.details = details;
   }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
-import { HttpError, type HandlerInfo, type PluginContext } from 'jararaca';
+import { HttpError, type ErrorCode, type HandlerInfo, type PluginContext } from 'jararaca';
 import type { RawData, WebSocket } from 'ws';
 import type { WsPacket } from './backend.ts';
 import { LocalConnection, type ConnectionRegistry } from './connection.ts';
@@ -217,7 +217,7 @@ export class WebSocketServer {
     connection.write(Buffer.from(encodeMessage(reply as WsMessage, replyTo)));
   }
 
-  #error(connection: LocalConnection, code: string, message: string, details?: unknown, replyTo?: string | number): void {
+  #error(connection: LocalConnection, code: ErrorCode, message: string, details?: unknown, replyTo?: string | number): void {
     const frame: Record<string, unknown> = { type: 'error', data: details === undefined ? { code, message } : { code, message, details } };
     if (replyTo !== undefined) frame.replyTo = replyTo;
     connection.write(Buffer.from(JSON.stringify(frame)));

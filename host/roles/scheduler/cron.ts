@@ -2,8 +2,13 @@
 // (Luxon under the hood, so DST is handled: a local time skipped by a spring-forward fires at
 // the shifted instant once, an hour repeated by a fall-back fires once).
 import { CronExpressionParser } from 'cron-parser';
+import { JararacaError } from '../../core/errors.ts';
 
-export class CronError extends Error {}
+export class CronError extends JararacaError {
+  constructor(message: string) {
+    super('JRR_CRON_INVALID', message);
+  }
+}
 
 export interface CronSchedule {
   readonly expression: string;

@@ -2,6 +2,7 @@
 // each slot, claim it (one winner across replicas), apply the overlap policy with leases, run it
 // with a timeout, log one line. Time comes from an injectable Clock, so tests drive it by hand.
 import type { CronSchedule } from './cron.ts';
+import { JararacaError } from '../../core/errors.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { CatchUpPolicy, OverlapPolicy } from './decorator.ts';
 import type { Lease, SchedulerLock } from './lock.ts';
@@ -242,7 +243,7 @@ export class Scheduler {
           const kept = await lease!.renew();
           if (!kept && active) {
             this.#options.logger.warn({ action: config.name }, 'lost the running lease of a scheduled action (renewed too late): aborting this run so that two never overlap');
-            controller.abort(new Error('the running lease was lost'));
+            controller.abort(new JararacaError('JRR_LEASE_LOST', 'the running lease was lost'));
           }
         } catch (err) {
           this.#options.logger.warn({ action: config.name, err }, 'could not renew the running lease');

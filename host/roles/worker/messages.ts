@@ -4,7 +4,7 @@
 // provides it for amqp:// and memory://; a Kafka or SQS plugin could provide another).
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { classDecorator, handlerDecorator } from '../../core/decorators.ts';
-import { JararacaError } from '../../core/errors.ts';
+import { ArgumentError, JararacaError } from '../../core/errors.ts';
 import { declareHandlerKind } from '../../core/handler-kinds.ts';
 import type { HandlerInfo } from '../../core/execution.ts';
 import type { HealthReport } from '../../core/plugin.ts';
@@ -55,7 +55,7 @@ const PATTERN = /^([A-Za-z0-9_-]+|\*|#)(\.([A-Za-z0-9_-]+|\*|#))*$/;
  * `const TaskCreated = defineMessage({ name: 'TaskCreated', topic: 'task.created', kind: 'event', schema: { type: 'object', ... } as const })`.
  */
 export function defineMessage<const S extends JSONSchema, T = FromSchema<S>>(def: { name: string; topic: string; kind: MessageKind; schema: S }): MessageDefinition<T> {
-  if (!def || typeof def.name !== 'string' || !def.name) throw new TypeError('defineMessage() needs { name, topic, kind, schema }');
+  if (!def || typeof def.name !== 'string' || !def.name) throw new ArgumentError('JRR_MESSAGE_DEFINITION', 'defineMessage() needs { name, topic, kind, schema }');
   if (!TOPIC.test(def.topic ?? '')) {
     throw new JararacaError('JRR_MESSAGE_TOPIC', `message ${def.name}: topic '${def.topic}' must be dot-separated words (letters, digits, '_' or '-'), without wildcards`);
   }
@@ -115,7 +115,7 @@ export function MessageBusController(options: MessageBusControllerOptions = {}) 
 
 /** `@MessageHandler(TaskCreated) async done(payload, ctx) {}`: one durable queue per handler. */
 export function MessageHandler<M extends MessageDefinition>(message: M, options: MessageHandlerOptions = {}) {
-  if (!message || typeof message.parse !== 'function') throw new TypeError('@MessageHandler() needs a message made with defineMessage()');
+  if (!message || typeof message.parse !== 'function') throw new ArgumentError('JRR_NOT_A_MESSAGE', '@MessageHandler() needs a message made with defineMessage()');
   if (options.topic !== undefined && !PATTERN.test(options.topic)) {
     throw new JararacaError('JRR_MESSAGE_TOPIC', `@MessageHandler(${message.name}): topic pattern '${options.topic}' must be dot-separated words, '*' or '#'`);
   }
