@@ -3,7 +3,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { RoleOptions } from '../../cli/main.ts';
 import type { Host, RoleHandle } from '../../host.ts';
-import { startHealthServer } from '../http/server.ts';
+import { startHealthServer, type HealthServer } from '../../runtime/health-server.ts';
 import { describeScheduledActions, resolveActions } from './actions.ts';
 import { systemClock } from './clock.ts';
 import type { ScheduledFire } from './decorator.ts';
@@ -46,7 +46,7 @@ export async function startSchedulerRole(host: Host, options: Pick<RoleOptions, 
     },
   });
 
-  let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
+  let health: HealthServer | undefined;
   try {
     if (!host.roles.has('http')) health = await startHealthServer(host, options.healthPort ?? settings.healthPort ?? 3002);
   } catch (err) {
