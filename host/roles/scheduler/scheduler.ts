@@ -1,7 +1,7 @@
 // The scheduler core, free of the host: per action, a timer armed for the next cron slot; at
 // each slot, claim it (one winner across replicas), apply the overlap policy with leases, run it
 // with a timeout, log one line. Time comes from an injectable Clock, so tests drive it by hand.
-import { runWithTimeout, ShutdownAbort, TimeoutAbort } from '../../runtime/abort.ts';
+import { runWithTimeout, ShutdownAbort } from '../../runtime/abort.ts';
 import { drain } from '../../runtime/drain.ts';
 import type { CronSchedule } from './cron.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -273,9 +273,8 @@ export class Scheduler {
           () => (controller.signal.reason instanceof ShutdownAbort ? ('aborted' as const) : ('ok' as const)),
           (e: unknown) => {
             err = e;
-            const reason: unknown = controller.signal.reason;
-            // A lost lease aborts too; it has always been recorded as a timeout.
-            return reason instanceof ShutdownAbort ? ('aborted' as const) : reason instanceof TimeoutAbort || controller.signal.aborted ? ('timeout' as const) : ('failed' as const);
+            // A TimeoutAbort, or a lost lease (recorded as a timeout, as it always was).
+            return controller.signal.reason instanceof ShutdownAbort ? ('aborted' as const) : controller.signal.aborted ? ('timeout' as const) : ('failed' as const);
           },
         ),
         abandoned,
