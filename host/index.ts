@@ -29,3 +29,7 @@ export type {
 export { schemaIssues, formatPath, createAjv } from './core/schema.ts';
 export type { JsonSchema, PathSegment, SchemaIssue } from './core/schema.ts';
 export type { ExecutionScope } from './core/scope.ts';
+export { TimeoutAbort, ShutdownAbort, ClientGoneAbort, runWithTimeout, systemTimers } from './runtime/abort.ts';
+export type { Timers, TimeoutOptions } from './runtime/abort.ts';
+export { drain } from './runtime/drain.ts';
+export type { DrainOptions } from './runtime/drain.ts';

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import type { Clock } from '../host/roles/scheduler/clock.ts';
 import { parseCron, CronError } from '../host/roles/scheduler/cron.ts';
 import { MemoryLock } from '../host/roles/scheduler/memory-lock.ts';
+import { TimeoutAbort } from '../host/runtime/abort.ts';
 import { Scheduler, type ActionConfig, type FireRecord, type SchedulerOptions } from '../host/roles/scheduler/scheduler.ts';
 
 class FakeClock implements Clock {
@@ -265,7 +266,7 @@ describe('scheduler core', () => {
       ['00:00:01.000', 'timeout', 300],
       ['00:00:02.000', 'timeout', 300],
     ]);
-    assert.ok(signals.every((s) => s.aborted && (s.reason as DOMException).name === 'TimeoutError'));
+    assert.ok(signals.every((s) => s.aborted && s.reason instanceof TimeoutAbort && s.reason.code === 'JRR_TIMEOUT'));
   });
 
   test('a failing run is recorded and the next slot still fires', async () => {

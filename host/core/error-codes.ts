@@ -51,7 +51,7 @@ export const builtinErrorCodes = {
   JRR_ABORTED: row('host', 'JararacaError', 1, 'A handler finished after its execution was aborted; its work is rolled back.'),
   JRR_TIMEOUT: row('host', 'TimeoutAbort', 1, 'An execution ran past its timeout; its signal aborted with a TimeoutAbort.'),
   JRR_SHUTDOWN: row('host', 'ShutdownAbort', 1, 'The process is stopping; the execution\'s signal aborted with a ShutdownAbort.'),
-  JRR_CLIENT_GONE: row('host', 'JararacaError', 1, 'The HTTP client or WebSocket disconnected before the execution finished.'),
+  JRR_CLIENT_GONE: row('host', 'ClientGoneAbort', 1, 'The HTTP client or WebSocket disconnected before the execution finished.'),
   JRR_ERROR_CODE_TAKEN: row('host', 'JararacaError', 1, 'registerErrorCodes() was given a code the table already has with another row.'),
 
   // http role
@@ -66,7 +66,6 @@ export const builtinErrorCodes = {
   JRR_MESSAGE_TOPIC: row('worker', 'JararacaError', 1, 'A message topic or a handler\'s topic pattern is not dot-separated words.'),
   JRR_MESSAGE_KIND: row('worker', 'JararacaError', 1, 'A message\'s kind is neither \'task\' nor \'event\'.'),
   JRR_MESSAGE_INVALID: row('worker', 'MessageValidationError', 1, 'A message payload does not match its schema (on publish, or on delivery).'),
-  JRR_MESSAGE_TIMEOUT: row('worker', 'TimeoutError', 1, 'A message handler did not finish within its timeoutMs.'),
   JRR_NO_TRANSPORT: row('worker', 'RoleUnavailableError', 2, 'The worker role or the dlq command needs a message transport and the service declares none.'),
   JRR_UNKNOWN_HANDLER: row('worker', 'RoleUnavailableError', 2, '--handlers names a message handler the service does not have.'),
   JRR_DLQ_IN_PROCESS: row('worker', 'RoleUnavailableError', 2, 'dlq was run against an in-process (memory://) broker, whose dead letters no other process can reach.'),

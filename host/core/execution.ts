@@ -31,7 +31,7 @@ export interface ExecutionInit {
   id?: string;
   /** Kind-specific details (the Fastify request and reply, the message, the slot...). */
   details?: Record<string, unknown>;
-  /** Aborts the execution's signal when this one aborts (a client disconnect, a timeout). */
+  /** Aborts the execution's signal when this one aborts, with its reason (the scheduler passes its run's signal). */
   signal?: AbortSignal;
   /**
    * Its `execution` is set as soon as the execution exists (before any interceptor runs), so the
@@ -72,7 +72,11 @@ export class Execution {
     }
   }
 
-  /** Fires when the execution should stop early (timeout, shutdown, client gone). */
+  /**
+   * Fires when the execution should stop early; `reason` says why, the same class in every role:
+   * TimeoutAbort (timeoutMs passed), ShutdownAbort (the shutdown deadline passed), ClientGoneAbort
+   * (the HTTP client or WebSocket connection left), all from 'jararaca'.
+   */
   get signal(): AbortSignal {
     return (this.#abort ??= new AbortController()).signal;
   }

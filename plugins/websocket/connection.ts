@@ -2,6 +2,7 @@
 // rooms. Every write goes through LocalConnection.write: never to a closed socket, and a client
 // that does not read (its send buffer is full) is closed with 1013 instead of slowing the others.
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Execution } from 'jararaca';
 import { WebSocket } from 'ws';
 
 /** What handlers see of a connection. */
@@ -38,6 +39,8 @@ export class LocalConnection implements WsConnection {
   accepted = false;
   /** Handlers of this connection run one after the other, in arrival order. */
   chain: Promise<void> = Promise.resolve();
+  /** The handler running now, if any (one at a time); its `execution` is set once it exists. */
+  running: { event: string; handler: string; execution?: Execution } | undefined;
   #closing = false;
 
   constructor(

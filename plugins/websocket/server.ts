@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
-import { HttpError, type ErrorCode, type HandlerInfo, type PluginContext } from 'jararaca';
+import { ClientGoneAbort, drain, HttpError, ShutdownAbort, type ErrorCode, type HandlerInfo, type PluginContext } from 'jararaca';
 import type { RawData, WebSocket } from 'ws';
 import type { WsPacket } from './backend.ts';
 import { LocalConnection, type ConnectionRegistry } from './connection.ts';
@@ -20,6 +20,10 @@ export class WebSocketServer {
   /** Handler chains still running (close handlers after a disconnect...), awaited at stop. */
   readonly #inflight = new Set<Promise<void>>();
   #pingTimer: NodeJS.Timeout | undefined;
+  /** Handlers running now, across connections, for the shutdown deadline to abort. */
+  readonly #running = new Set<NonNullable<LocalConnection['running']>>();
+  /** Set when the HTTP server starts closing: the connections it closes are not clients leaving. */
+  #stopping = false;
 
   constructor(
     private readonly ctx: PluginContext<unknown>,
@@ -40,6 +44,7 @@ export class WebSocketServer {
         if (socket.readyState === socket.OPEN) socket.terminate();
       },
       preClose: (done) => {
+        this.#stopping = true;
         for (const c of this.registry.all()) c.close(1001, 'server shutting down');
         clearInterval(this.#pingTimer);
         app.websocketServer.close(() => done());
@@ -96,12 +101,20 @@ export class WebSocketServer {
     }
   }
 
-  /** Waits (bounded) for handlers still running, so close handlers finish before plugins stop. */
+  /**
+   * Waits (bounded) for handlers still running, so close handlers finish before plugins stop;
+   * past the deadline the running ones' signals abort with ShutdownAbort.
+   */
   async drain(timeoutMs = 5000): Promise<void> {
     clearInterval(this.#pingTimer);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.#inflight]), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
-    clearTimeout(timer);
+    await drain(this.#inflight, (chain) => chain, {
+      timeoutMs,
+      onDeadline: (left) => {
+        this.logger.warn({ running: left.length, timeoutMs }, 'websocket handlers still running at the shutdown deadline: aborting them');
+        const reason = new ShutdownAbort('http');
+        for (const running of this.#running) running.execution?.abort(reason);
+      },
+    });
   }
 
   #accept(endpoint: Endpoint, socket: WebSocket, request: FastifyRequest): void {
@@ -118,6 +131,10 @@ export class WebSocketServer {
     socket.on('message', (raw, isBinary) => this.#onFrame(endpoint, connection, logger, raw, isBinary));
     socket.once('close', (code, reason) => {
       this.registry.remove(connection);
+      // A message handler still running has nobody to answer: its signal tells it.
+      if (connection.running?.event === 'message') {
+        connection.running.execution?.abort(this.#stopping ? new ShutdownAbort('http') : new ClientGoneAbort(`${connection.running.handler} (websocket connection ${connection.id})`));
+      }
       logger.debug({ code, reason: reason.toString() }, 'websocket closed');
       if (endpoint.close) {
         const handler = endpoint.close;
@@ -195,13 +212,24 @@ export class WebSocketServer {
       if (err instanceof WsClose) return connection.close(err.closeCode, err.message);
       if (err instanceof WsError) return this.#error(connection, err.code, err.message, err.details, replyTo);
       if (err instanceof HttpError && err.statusCode < 500) return this.#error(connection, err.code, err.message, undefined, replyTo);
+      // Cut short because the connection closed: there is nobody to answer, and nothing failed.
+      if (err instanceof ClientGoneAbort || err instanceof ShutdownAbort) return logger.info({ code: err.code, type: message.type }, err.message);
       logger.error({ err, type: message.type }, `websocket handler ${handler.name} failed`);
       this.#error(connection, 'JRR_WS_HANDLER_FAILED', `the '${message.type}' handler failed; see the server log`, undefined, replyTo);
     }
   }
 
-  #run(handler: HandlerInfo, connection: LocalConnection, logger: FastifyBaseLogger, details: Omit<Details, 'connectionId' | 'path' | 'connection'>, fn: Parameters<PluginContext<unknown>['execute']>[1]): Promise<unknown> {
-    return this.ctx.execute({ kind: WS_KIND, handler, logger, details: { connectionId: connection.id, path: connection.path, connection, ...details } }, fn);
+  async #run(handler: HandlerInfo, connection: LocalConnection, logger: FastifyBaseLogger, details: Omit<Details, 'connectionId' | 'path' | 'connection'>, fn: Parameters<PluginContext<unknown>['execute']>[1]): Promise<unknown> {
+    // `handle`: the execution is known as soon as it exists, and makes no AbortSignal unless aborted or read.
+    const running: NonNullable<LocalConnection['running']> = { event: details.event as string, handler: handler.name };
+    connection.running = running;
+    this.#running.add(running);
+    try {
+      return await this.ctx.execute({ kind: WS_KIND, handler, logger, details: { connectionId: connection.id, path: connection.path, connection, ...details }, handle: running }, fn);
+    } finally {
+      this.#running.delete(running);
+      if (connection.running === running) connection.running = undefined;
+    }
   }
 
   /** Handlers of one connection run one after the other; the chain is tracked for shutdown. */

@@ -7,8 +7,11 @@ import { Ajv } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import type { RouteSpec, RestControllerSpec } from '../../core/decorators.ts';
 import { HandlerDeclarationError, HttpError, JararacaError } from '../../core/errors.ts';
-import type { HandlerInfo } from '../../core/execution.ts';
+import type { Execution, HandlerInfo } from '../../core/execution.ts';
 import type { Host, RoleHandle } from '../../host.ts';
+import { ClientGoneAbort, ShutdownAbort } from '../../runtime/abort.ts';
+import { drain } from '../../runtime/drain.ts';
+import { registerHealthRoutes } from '../../runtime/health-server.ts';
 
 // ajv-formats is CommonJS: under NodeNext its function is the default export's `default`.
 const addFormats = ajvFormats.default;
@@ -28,6 +31,14 @@ export function joinPath(prefix: string, path: string): string {
 export function routeOf(handler: HandlerInfo): RouteSpec & RestControllerSpec {
   return handler.spec as RouteSpec & RestControllerSpec;
 }
+
+/** A request being handled; `execution` is set by host.execute (the ExecutionInit `handle`). */
+interface RequestEntry {
+  execution?: Execution;
+}
+
+// Each server's requests in flight, for the shutdown deadline to abort.
+const inFlightOf = new WeakMap<object, Set<RequestEntry>>();
 
 /** Builds the Fastify app: plugins' extensions, health, routes, errors. Not listening yet. */
 export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
@@ -64,6 +75,15 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
         details: error.validation.map((v) => ({ in: error.validationContext, path: v.instancePath, message: v.message, params: v.params })),
       });
     }
+    // Cut short by the client leaving or by the shutdown deadline: not a bug in the handler.
+    if (error instanceof ClientGoneAbort) {
+      request.log.info({ code: error.code }, 'the client went away before the response was sent');
+      return reply.code(499).send({ statusCode: 499, code: error.code, error: 'Client Closed Request', message: error.message });
+    }
+    if (error instanceof ShutdownAbort) {
+      request.log.warn({ code: error.code }, error.message);
+      return reply.code(503).send({ statusCode: 503, code: error.code, error: STATUS_CODES[503], message: error.message });
+    }
     if (error instanceof HttpError) {
       return reply.code(error.statusCode).send({ statusCode: error.statusCode, code: error.code, error: STATUS_CODES[error.statusCode], message: error.message, details: error.details });
     }
@@ -88,6 +108,9 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
   // on the root, before the routes.
   for (const extension of host.httpExtensions()) await app.register(fp(async (instance) => extension(instance)));
 
+  const inFlight = new Set<RequestEntry>();
+  inFlightOf.set(app, inFlight);
+
   for (const handler of host.handlers.ofKind('http')) {
     const spec = routeOf(handler);
     const url = joinPath(spec.prefix ?? '', spec.path ?? '');
@@ -97,7 +120,7 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
         url,
         schema: spec.schema,
         bodyLimit: spec.bodyLimit,
-        handler: (request, reply) => handleRequest(host, handler, spec, request, reply),
+        handler: (request, reply) => handleRequest(host, handler, spec, request, reply, inFlight),
       });
     } catch (err) {
       throw new HandlerDeclarationError('JRR_ROUTE_INVALID', `${handler.name} (${spec.method} ${url}): ${(err as Error).message}`, { cause: err });
@@ -112,34 +135,29 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
   return app as unknown as FastifyInstance;
 }
 
-async function handleRequest(host: Host, handler: HandlerInfo, spec: RouteSpec, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-  const result = await host.execute({ kind: 'http', handler, logger: request.log, id: request.id, details: { request, reply } }, (execution) => {
-    if (spec.status) reply.code(spec.status);
-    return host.handlers.invoke(execution, handler, request, reply);
-  });
+async function handleRequest(host: Host, handler: HandlerInfo, spec: RouteSpec, request: FastifyRequest, reply: FastifyReply, inFlight: Set<RequestEntry>): Promise<unknown> {
+  // One listener and no AbortSignal per request: the execution makes its signal only when
+  // someone reads it. A response closed before it finished means the client left (Node's way
+  // to tell an aborted request: 'close' with writableFinished still false).
+  const entry: RequestEntry = {};
+  const onClose = () => {
+    if (!reply.raw.writableFinished) entry.execution?.abort(new ClientGoneAbort(`${handler.name} (${request.method} ${request.url})`));
+  };
+  reply.raw.once('close', onClose);
+  inFlight.add(entry);
+  let result: unknown;
+  try {
+    result = await host.execute({ kind: 'http', handler, logger: request.log, id: request.id, details: { request, reply }, handle: entry }, (execution) => {
+      if (spec.status) reply.code(spec.status);
+      return host.handlers.invoke(execution, handler, request, reply);
+    });
+  } finally {
+    inFlight.delete(entry);
+    reply.raw.removeListener('close', onClose);
+  }
   if (reply.sent) return reply;
   if (result === undefined) return reply.code(reply.statusCode === 200 ? 204 : reply.statusCode).send();
   return result;
-}
-
-/** GET /health/live (the process answers) and /health/ready (started, and every plugin ready). */
-export function registerHealthRoutes(app: FastifyInstance, host: Host): void {
-  app.get('/health/live', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
-  app.get('/health/ready', { logLevel: 'warn' }, async (_request, reply) => {
-    const health = host.health();
-    return reply.code(health.ready ? 200 : 503).send({ status: health.ready ? 'ready' : 'not ready', ...health });
-  });
-}
-
-/**
- * For the worker and scheduler roles when no HTTP role runs in the process: only /health/*,
- * on `port`. Returns a stop function.
- */
-export async function startHealthServer(host: Host, port: number, hostname = '0.0.0.0'): Promise<{ port: number; stop(): Promise<void> }> {
-  const app = Fastify({ loggerInstance: host.logger.child({ role: 'health' }) as FastifyBaseLogger, forceCloseConnections: true });
-  registerHealthRoutes(app as unknown as FastifyInstance, host);
-  await app.listen({ host: hostname, port });
-  return { port: (app.server.address() as { port: number }).port, stop: () => app.close() };
 }
 
 /** Starts the HTTP role: listens, and on stop closes within http.shutdownTimeoutMs. */
@@ -154,17 +172,22 @@ export async function startHttpRole(host: Host, options: HttpRoleOptions = {}): 
     app,
     port,
     async stop() {
-      // Fastify stops accepting and waits for in-flight requests; past the deadline the
-      // remaining connections are cut so shutdown is bounded.
-      const timer = setTimeout(() => {
-        host.logger.warn({ timeoutMs: settings.shutdownTimeoutMs }, 'shutdown timeout: closing remaining HTTP connections');
-        app.server.closeAllConnections();
-      }, settings.shutdownTimeoutMs ?? 10000);
-      try {
-        await app.close();
-      } finally {
-        clearTimeout(timer);
-      }
+      // Fastify stops accepting and waits for in-flight requests; past the deadline their
+      // executions abort and the remaining connections are cut, so shutdown is bounded.
+      const timeoutMs = settings.shutdownTimeoutMs ?? 10000;
+      const closed = app.close();
+      await drain([closed], (c) => c, {
+        timeoutMs,
+        onDeadline: () => {
+          const requests = inFlightOf.get(app) ?? new Set<RequestEntry>();
+          host.logger.warn({ timeoutMs, inFlight: requests.size }, 'shutdown timeout: aborting requests in flight and closing remaining HTTP connections');
+          const reason = new ShutdownAbort('http');
+          for (const entry of requests) entry.execution?.abort(reason);
+          app.server.closeAllConnections();
+          return closed.catch(() => undefined);
+        },
+      });
+      await closed; // its error, if it failed
     },
   };
 }

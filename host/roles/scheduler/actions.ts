@@ -4,6 +4,7 @@ import { RoleUnavailableError } from '../../core/errors.ts';
 import { redactUrl } from '../../core/logger.ts';
 import type { HandlerInfo } from '../../core/execution.ts';
 import type { Host } from '../../host.ts';
+import { selectByName } from '../../runtime/name-filter.ts';
 import { CronError, isValidTimezone, parseCron } from './cron.ts';
 import type { ScheduledActionSpec } from './decorator.ts';
 import type { ActionConfig } from './scheduler.ts';
@@ -55,15 +56,16 @@ export function resolveActions(host: Host, only?: readonly string[]): ResolvedAc
     });
   }
   decl.throwIfProblems();
-  if (!only) return actions;
-  const unknown = only.filter((n) => !actions.some((a) => a.name === n));
-  if (unknown.length) {
-    throw new RoleUnavailableError(
-      'JRR_UNKNOWN_ACTION',
-      `--actions names ${unknown.map((n) => `'${n}'`).join(', ')}, which ${unknown.length === 1 ? 'is not a scheduled action' : 'are not scheduled actions'} of this service (actions: ${actions.map((a) => a.name).join(', ') || 'none'})`,
-    );
-  }
-  return actions.filter((a) => only.includes(a.name));
+  return selectByName(
+    actions,
+    only,
+    (a) => a.name,
+    (unknown, known) =>
+      new RoleUnavailableError(
+        'JRR_UNKNOWN_ACTION',
+        `--actions names ${unknown.map((n) => `'${n}'`).join(', ')}, which ${unknown.length === 1 ? 'is not a scheduled action' : 'are not scheduled actions'} of this service (actions: ${known.join(', ') || 'none'})`,
+      ),
+  );
 }
 
 /** `jararaca-host validate`: the actions, their schedules and next fire times. */

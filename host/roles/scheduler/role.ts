@@ -2,7 +2,7 @@
 // onion (own scope, session, publisher), coordinated across replicas by the selected lock.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Host, RoleHandle, RoleOptions } from '../../host.ts';
-import { startHealthServer } from '../http/server.ts';
+import { startHealthServer, type HealthServer } from '../../runtime/health-server.ts';
 import { describeScheduledActions, resolveActions } from './actions.ts';
 import { systemClock } from './clock.ts';
 import type { ScheduledFire } from './decorator.ts';
@@ -45,7 +45,7 @@ export async function startSchedulerRole(host: Host, options: Pick<RoleOptions, 
     },
   });
 
-  let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
+  let health: HealthServer | undefined;
   try {
     if (!host.roles.has('http')) health = await startHealthServer(host, options.healthPort ?? settings.healthPort ?? 3002);
   } catch (err) {

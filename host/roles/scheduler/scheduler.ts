@@ -1,6 +1,8 @@
 // The scheduler core, free of the host: per action, a timer armed for the next cron slot; at
 // each slot, claim it (one winner across replicas), apply the overlap policy with leases, run it
 // with a timeout, log one line. Time comes from an injectable Clock, so tests drive it by hand.
+import { runWithTimeout, ShutdownAbort } from '../../runtime/abort.ts';
+import { drain } from '../../runtime/drain.ts';
 import type { CronSchedule } from './cron.ts';
 import { JararacaError } from '../../core/errors.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -76,8 +78,6 @@ interface ActionState {
   runs: Set<AbortController>;
 }
 
-class ShutdownAbort extends Error {}
-
 export class Scheduler {
   readonly #options: SchedulerOptions;
   readonly #clock: Clock;
@@ -119,17 +119,22 @@ export class Scheduler {
   async stop(timeoutMs: number): Promise<void> {
     this.#stopping = true;
     for (const state of this.#states) if (state.timer !== undefined) this.#clock.clearTimer(state.timer);
-    const pending = () => Promise.allSettled(this.#states.flatMap((s) => [...s.tasks]));
-    if (!this.#states.some((s) => s.tasks.size)) return;
-    let timer: unknown;
-    const deadline = new Promise<'deadline'>((resolve) => (timer = this.#clock.setTimer(() => resolve('deadline'), timeoutMs)));
-    const result = await Promise.race([pending().then(() => 'done' as const), deadline]);
-    this.#clock.clearTimer(timer);
-    if (result === 'done') return;
-    const running = this.#states.reduce((n, s) => n + s.runs.size, 0);
-    this.#options.logger.warn({ running, timeoutMs }, 'scheduler shutdown timeout: aborting the runs still going');
-    for (const state of this.#states) for (const run of state.runs) run.abort(new ShutdownAbort('the scheduler is stopping'));
-    await pending();
+    await drain(
+      this.#states.flatMap((s) => [...s.tasks]),
+      (task) => task,
+      {
+        timeoutMs,
+        timers: this.#clock,
+        // Each aborted run ends within abortGraceMs (see #execute), so waiting for them is bounded.
+        onDeadline: (left) => {
+          const running = this.#states.reduce((n, s) => n + s.runs.size, 0);
+          this.#options.logger.warn({ running, timeoutMs }, 'scheduler shutdown timeout: aborting the runs still going');
+          const reason = new ShutdownAbort('scheduler');
+          for (const state of this.#states) for (const run of state.runs) run.abort(reason);
+          return Promise.allSettled(left);
+        },
+      },
+    );
   }
 
   #track(state: ActionState, task: Promise<void>): void {
@@ -253,33 +258,27 @@ export class Scheduler {
     };
     if (lease) renewLater();
 
-    const ended = new Promise<FireOutcome>((resolve) => {
-      if (config.timeoutMs !== undefined) {
-        timers[1] = clock.setTimer(() => {
-          controller.abort(new DOMException(`${config.name} ran longer than its timeoutMs (${config.timeoutMs} ms)`, 'TimeoutError'));
-          resolve('timeout');
-        }, config.timeoutMs);
-      }
-      // After a shutdown abort, give the handler a moment to return, then stop waiting.
+    // After a shutdown abort, give the handler a moment to return, then stop waiting.
+    const abandoned = new Promise<FireOutcome>((resolve) => {
       controller.signal.addEventListener('abort', () => {
-        if (controller.signal.reason instanceof ShutdownAbort) timers[2] = clock.setTimer(() => resolve('aborted'), this.#options.abortGraceMs ?? 1000);
+        if (controller.signal.reason instanceof ShutdownAbort) timers[1] = clock.setTimer(() => resolve('aborted'), this.#options.abortGraceMs ?? 1000);
       });
     });
+    const run = Promise.resolve().then(() => this.#options.run(config, { slot: new Date(slot), firedAt: new Date(firedAt), signal: controller.signal }));
     let err: unknown;
     let outcome: FireOutcome;
     try {
       outcome = await Promise.race([
-        Promise.resolve()
-          .then(() => this.#options.run(config, { slot: new Date(slot), firedAt: new Date(firedAt), signal: controller.signal }))
-          .then(
-            // A run that returns once its signal aborted at shutdown was still cut short.
-            () => (controller.signal.reason instanceof ShutdownAbort ? ('aborted' as const) : ('ok' as const)),
-            (e: unknown) => {
-              err = e;
-              return controller.signal.reason instanceof ShutdownAbort ? ('aborted' as const) : controller.signal.aborted ? ('timeout' as const) : ('failed' as const);
-            },
-          ),
-        ended,
+        runWithTimeout(run, { timeoutMs: config.timeoutMs, what: config.name, abort: (reason) => controller.abort(reason), timers: clock }).then(
+          // A run that returns once its signal aborted at shutdown was still cut short.
+          () => (controller.signal.reason instanceof ShutdownAbort ? ('aborted' as const) : ('ok' as const)),
+          (e: unknown) => {
+            err = e;
+            // A TimeoutAbort, or a lost lease (recorded as a timeout, as it always was).
+            return controller.signal.reason instanceof ShutdownAbort ? ('aborted' as const) : controller.signal.aborted ? ('timeout' as const) : ('failed' as const);
+          },
+        ),
+        abandoned,
       ]);
     } finally {
       active = false;

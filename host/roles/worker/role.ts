@@ -4,10 +4,13 @@
 // and the publisher's flush), retry with backoff, dead-letter after the last attempt or at once
 // for a poison message, requeue at shutdown.
 import type { FastifyBaseLogger } from 'fastify';
-import { DeclarationError, JararacaError, RoleUnavailableError } from '../../core/errors.ts';
+import { DeclarationError, RoleUnavailableError } from '../../core/errors.ts';
 import type { Execution } from '../../core/execution.ts';
 import type { Host, RoleHandle } from '../../host.ts';
-import { startHealthServer } from '../http/server.ts';
+import { runWithTimeout, ShutdownAbort } from '../../runtime/abort.ts';
+import { drain } from '../../runtime/drain.ts';
+import { startHealthServer } from '../../runtime/health-server.ts';
+import { selectByName } from '../../runtime/name-filter.ts';
 import {
   handlerProblems,
   planHandlers,
@@ -27,8 +30,6 @@ export interface WorkerRoleOptions {
   /** --health-port: overrides worker.healthPort (used only without an http role). */
   healthPort?: number;
 }
-
-class TimeoutError extends JararacaError {}
 
 const ACK: Settlement = Object.freeze({ action: 'ack' });
 const NOTHING = Promise.resolve();
@@ -55,13 +56,12 @@ export function describeMessageHandlers(host: Host): string[] {
 }
 
 export function selectPlans(host: Host, only: readonly string[] | undefined, option = '--handlers'): MessageHandlerPlan[] {
-  const plans = messagePlans(host);
-  if (!only?.length) return plans;
-  const unknown = only.filter((n) => !plans.some((p) => p.name === n));
-  if (unknown.length) {
-    throw new RoleUnavailableError('JRR_UNKNOWN_HANDLER', `${option}: no message handler named ${unknown.join(', ')}; handlers: ${plans.map((p) => p.name).join(', ') || 'none'}`);
-  }
-  return plans.filter((p) => only.includes(p.name));
+  return selectByName(
+    messagePlans(host),
+    only,
+    (p) => p.name,
+    (unknown, known) => new RoleUnavailableError('JRR_UNKNOWN_HANDLER', `${option}: no message handler named ${unknown.join(', ')}; handlers: ${known.join(', ') || 'none'}`),
+  );
 }
 
 export function transportOf(host: Host): MessageTransport | undefined {
@@ -111,7 +111,6 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
   // a no-op handler would not need (an AbortSignal is made only when someone reads one).
   const handle = async (plan: MessageHandlerPlan, log: FastifyBaseLogger, invoke: (exec: Execution) => Promise<unknown>, entry: InFlight): Promise<void> => {
     const delivery = entry.delivery;
-    let timer: NodeJS.Timeout | undefined;
     try {
       let payload: unknown;
       try {
@@ -137,24 +136,17 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
         handler: plan.name,
         queue: plan.queue,
       };
-      // Only a handler with timeoutMs races a timer; a shutdown deadline settles the entry directly.
-      const timedOut = plan.timeoutMs
-        ? new Promise<never>((_, reject) => {
-            timer = setTimeout(() => {
-              const err = new TimeoutError('JRR_MESSAGE_TIMEOUT', `${plan.name} did not finish within timeoutMs ${plan.timeoutMs}`);
-              entry.execution!.abort(err);
-              reject(err);
-            }, plan.timeoutMs);
-          })
-        : undefined;
       const execution = host.execute({ kind: 'message', handler: plan.info, logger: log, id: delivery.messageId, handle: entry, details: { message: ctx, payload } }, invoke);
       try {
         // Settled only when the whole onion resolved: after the commit and the publisher's flush.
-        if (timedOut) {
-          // When the timeout or the shutdown wins the race, the execution still ends later: observe it.
-          execution.catch((late: unknown) => log.debug({ messageId: delivery.messageId, attempt: delivery.attempt, err: late }, 'execution ended after its message was settled'));
-          await Promise.race([execution, timedOut]);
-        } else await execution;
+        // Only a handler with timeoutMs races a timer; a shutdown deadline settles the entry directly.
+        await runWithTimeout(execution, {
+          timeoutMs: plan.timeoutMs || undefined,
+          what: plan.name,
+          abort: (reason) => entry.execution!.abort(reason),
+          // The execution still ends after its message was settled: observe it.
+          onLate: (late) => log.debug({ messageId: delivery.messageId, attempt: delivery.attempt, err: late }, 'execution ended after its message was settled'),
+        });
       } catch (err) {
         if (entry.settled) return; // returned to its queue at the shutdown deadline
         const error = (err as Error)?.message ?? String(err);
@@ -167,13 +159,10 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
         log.error(about, `message failed on its last attempt (${delivery.attempt}); dead-lettered`);
         return await settle(entry, { action: 'dead-letter', error }, log);
       }
-      clearTimeout(timer);
-      timer = undefined;
       await settle(entry, ACK, log);
     } catch (err) {
       logger.error({ err, handler: plan.name }, 'unexpected error while handling a message');
     } finally {
-      clearTimeout(timer);
       inFlight.delete(entry);
     }
   };
@@ -219,20 +208,19 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
       await Promise.allSettled(consumers.map((c) => c.cancel()));
       const timeoutMs = settings.shutdownTimeoutMs ?? 10000;
       if (inFlight.size) logger.info({ inFlight: inFlight.size, timeoutMs }, 'waiting for messages in flight');
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      await Promise.race([Promise.allSettled([...inFlight].map((e) => e.done)), deadline]);
-      clearTimeout(timer);
-      if (inFlight.size) {
-        logger.warn({ inFlight: inFlight.size }, 'shutdown timeout: returning unfinished messages to their queues');
-        const left = [...inFlight];
-        await Promise.allSettled(
-          left.map((e) => {
-            e.execution?.abort(new JararacaError('JRR_SHUTDOWN', 'the worker is stopping'));
-            return settle(e, { action: 'requeue' }, logger as FastifyBaseLogger);
-          }),
-        );
-      }
+      await drain(inFlight, (e) => e.done, {
+        timeoutMs,
+        onDeadline: (left) => {
+          logger.warn({ inFlight: left.length }, 'shutdown timeout: returning unfinished messages to their queues');
+          const reason = new ShutdownAbort('worker');
+          return Promise.allSettled(
+            left.map((e) => {
+              e.execution?.abort(reason);
+              return settle(e, { action: 'requeue' }, logger as FastifyBaseLogger);
+            }),
+          );
+        },
+      });
       await health?.stop();
     },
   };

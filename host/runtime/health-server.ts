@@ -1,0 +1,26 @@
+// The health endpoints: on the HTTP role's server, or on a stand-alone server for the worker
+// and scheduler roles when no HTTP role runs in the process.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Host } from '../host.ts';
+
+/** GET /health/live (the process answers) and /health/ready (started, and every plugin ready). */
+export function registerHealthRoutes(app: FastifyInstance, host: Host): void {
+  app.get('/health/live', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  app.get('/health/ready', { logLevel: 'warn' }, async (_request, reply) => {
+    const health = host.health();
+    return reply.code(health.ready ? 200 : 503).send({ status: health.ready ? 'ready' : 'not ready', ...health });
+  });
+}
+
+export interface HealthServer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Only /health/*, on `port` (0 picks a free one). */
+export async function startHealthServer(host: Host, port: number, hostname = '0.0.0.0'): Promise<HealthServer> {
+  const app = Fastify({ loggerInstance: host.logger.child({ role: 'health' }) as FastifyBaseLogger, forceCloseConnections: true });
+  registerHealthRoutes(app as unknown as FastifyInstance, host);
+  await app.listen({ host: hostname, port });
+  return { port: (app.server.address() as { port: number }).port, stop: () => app.close() };
+}
