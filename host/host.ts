@@ -170,6 +170,11 @@ export class Host {
     return undefined;
   }
 
+  /** Every declared plugin's value for a capability, in declared order (several may offer a scheduler lock). */
+  capabilities<T>(name: string): T[] {
+    return this.#instances.flatMap(({ instance }) => (instance.provides && name in instance.provides ? [instance.provides[name] as T] : []));
+  }
+
   /** Plugins' contributions to the HTTP server, in declared order. */
   httpExtensions(): Array<NonNullable<PluginInstance['http']>> {
     return this.#instances.flatMap(({ instance }) => (instance.http ? [instance.http.bind(instance)] : []));

@@ -18,6 +18,8 @@ export { startHttpRole, buildHttpServer } from './roles/http/server.ts';
 export { ScheduledAction } from './roles/scheduler/decorator.ts';
 export type { ScheduledActionOptions, ScheduledActionSpec, ScheduledFire, OverlapPolicy, CatchUpPolicy } from './roles/scheduler/decorator.ts';
 export { startSchedulerRole } from './roles/scheduler/role.ts';
+export { SCHEDULER_LOCK_CAPABILITY } from './roles/scheduler/lock.ts';
+export type { SchedulerLock, SchedulerLockProvider, Lease } from './roles/scheduler/lock.ts';
 export { defineMessage, MessageBusController, MessageHandler, MessageValidationError, planHandlers, retryDelay, DEFAULT_RETRY, TRANSPORT_CAPABILITY } from './roles/worker/messages.ts';
 export type {
   MessageDefinition, MessageKind, PayloadOf, MessageHandlerOptions, MessageBusControllerOptions, MessageHandlerSpec, MessageContext, MessageHandlerPlan, RetryPolicy,
