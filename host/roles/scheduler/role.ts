@@ -14,15 +14,17 @@ import { buildLock, describeLockPlan, planServiceLock } from './select-lock.ts';
 export function describeScheduledActions(host: Host, now = Date.now()): string[] {
   const plan = planServiceLock(host);
   const lines = describeActions(host, now);
+  host.declaration.throwIfProblems();
   return lines.length ? [...lines, describeLockPlan(plan)] : lines;
 }
 
 export async function startSchedulerRole(host: Host, options: Pick<RoleOptions, 'actions' | 'healthPort'> = {}): Promise<RoleHandle> {
   const settings = host.service.scheduler ?? {};
   const logger = host.logger.child({ role: 'scheduler' });
+  const lockPlan = planServiceLock(host); // before resolveActions, which throws every declaration mistake
   const actions = resolveActions(host, options.actions);
   const byName = new Map(actions.map((a) => [a.name, a]));
-  const { lock, reason } = buildLock(planServiceLock(host), { service: host.service.name, clock: systemClock });
+  const { lock, reason } = buildLock(lockPlan, { service: host.service.name, clock: systemClock });
   await lock.open();
   logger.info({ lock: lock.kind, where: lock.where, reason }, `scheduler lock: ${lock.kind} (${lock.where})`);
   // With every role in one process (development) one replica is the point; elsewhere it is a trap.

@@ -58,14 +58,14 @@ export function planLock(url: string | undefined, providers: readonly SchedulerL
 
 /** The lock for scheduler.lock = url among these providers (not opened); throws when none serves it. */
 export function selectLock(options: { url?: string; service: string; clock: Clock; providers: readonly SchedulerLockProvider[] }): LockChoice {
-  const plan = planLock(options.url, options.providers);
-  if (plan.source === 'missing') throw new JararacaError('JRR_SCHEDULER_LOCK', `scheduler.lock: ${plan.problem}`);
-  return buildLock(plan, options);
+  return buildLock(planLock(options.url, options.providers), options);
 }
 
 /** Builds the lock of a plan (not opened). */
-export function buildLock(plan: Exclude<LockPlan, { source: 'missing' }>, options: { service: string; clock: Clock }): LockChoice {
+export function buildLock(plan: LockPlan, options: { service: string; clock: Clock }): LockChoice {
   switch (plan.source) {
+    case 'missing':
+      throw new JararacaError('JRR_SCHEDULER_LOCK', `scheduler.lock: ${plan.problem}`);
     case 'url':
       return {
         lock: plan.provider === 'memory' ? new MemoryLock(options.clock) : plan.provider.create({ url: plan.url, service: options.service }),
@@ -79,19 +79,19 @@ export function buildLock(plan: Exclude<LockPlan, { source: 'missing' }>, option
 }
 
 /**
- * The service's lock plan; a scheduler.lock no declared plugin serves is a declaration mistake
- * (exit 2, with its line), at start and in `validate`.
+ * The service's lock plan. A scheduler.lock no declared plugin serves is a declaration mistake
+ * (exit 2, with its line, at start and in `validate`): reported here, and thrown with any other
+ * mistake by the next throwIfProblems() (resolveActions' own).
  */
-export function planServiceLock(host: Pick<Host, 'capabilities' | 'declaration' | 'service'>): Exclude<LockPlan, { source: 'missing' }> {
+export function planServiceLock(host: Pick<Host, 'capabilities' | 'declaration' | 'service'>): LockPlan {
   const plan = planLock(host.service.scheduler?.lock, lockProviders(host));
-  if (plan.source !== 'missing') return plan;
-  host.declaration.report(['scheduler', 'lock'], plan.problem);
-  host.declaration.throwIfProblems();
-  throw new JararacaError('JRR_SCHEDULER_LOCK', plan.problem);
+  if (plan.source === 'missing') host.declaration.report(['scheduler', 'lock'], plan.problem);
+  return plan;
 }
 
 /** The `validate` line. */
-export function describeLockPlan(plan: Exclude<LockPlan, { source: 'missing' }>): string {
+export function describeLockPlan(plan: LockPlan): string {
+  if (plan.source === 'missing') return `scheduler lock: none (${plan.problem})`;
   if (plan.source === 'url') return `scheduler lock: ${redactUrl(plan.url)} (${plan.provider === 'memory' ? 'memory' : plan.provider.kind})`;
   if (plan.source === 'default') return `scheduler lock: ${plan.provider.kind} (${plan.provider.defaultReason})`;
   return 'scheduler lock: in process (one replica): no scheduler.lock and no declared plugin offers a lock';
