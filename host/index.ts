@@ -21,6 +21,8 @@ export type { ServiceDeclaration } from './core/declaration.types.ts';
 export { redactUrl } from './core/logger.ts';
 export { ScheduledAction } from './roles/scheduler/decorator.ts';
 export type { ScheduledActionOptions, ScheduledActionSpec, ScheduledFire, OverlapPolicy, CatchUpPolicy } from './roles/scheduler/decorator.ts';
+export { SCHEDULER_LOCK_CAPABILITY } from './roles/scheduler/lock.ts';
+export type { SchedulerLock, SchedulerLockProvider, Lease } from './roles/scheduler/lock.ts';
 export { defineMessage, MessageBusController, MessageHandler, MessageValidationError, planHandlers, TRANSPORT_CAPABILITY } from './roles/worker/messages.ts';
 export type {
   MessageDefinition, MessageKind, PayloadOf, MessageHandlerOptions, MessageBusControllerOptions, MessageHandlerSpec, MessageContext, MessageHandlerPlan, RetryPolicy,

@@ -73,7 +73,7 @@ test('an unknown scheduler.timezone and an unknown --actions name exit 2', async
 
 test('validate lists the actions with their next fire times', async () => {
   const dir = writeService({
-    'service.yaml': 'name: listing\ncontrollers:\n  - ./jobs.ts\nscheduler:\n  timezone: Europe/Lisbon\n  lock: redis://user:secret@127.0.0.1:6379\n',
+    'service.yaml': 'name: listing\ninterceptors:\n  - use: redis\n    with:\n      url: redis://user:secret@127.0.0.1:6379\ncontrollers:\n  - ./jobs.ts\nscheduler:\n  timezone: Europe/Lisbon\n  lock: redis://user:secret@127.0.0.1:6379\n',
     'jobs.ts': `import { ScheduledAction } from 'jararaca';
 export class Jobs {
   @ScheduledAction('0 3 * * *', { timeoutMs: 60000, catchUp: 'latest' })
@@ -90,6 +90,25 @@ export class Jobs {
   assert.match(stdout, /republish {2}'\*\/5 \* \* \* \* \*' UTC {2}every replica, overlap skip {2}next: \S+:\d[05]\.000Z, /);
   assert.match(stdout, /scheduler lock: redis:\/\/user:\*\*\*@127\.0\.0\.1:6379/);
   assert.doesNotMatch(stdout, /secret/);
+});
+
+test('a scheduler.lock whose scheme no declared plugin provides exits 2 naming the plugin to add, in validate and at start', async () => {
+  const redis = writeService({
+    'service.yaml': 'name: no-redis\ncontrollers:\n  - ./jobs.ts\nscheduler:\n  lock: redis://user:secret@127.0.0.1:6379\n',
+    'jobs.ts': jobs,
+  });
+  const validate = await runHost(['validate', '--config', `${redis}/service.yaml`]);
+  assert.equal(validate.code, 2, validate.stderr);
+  assert.match(validate.stderr, /service\.yaml:5:9 scheduler\.lock: 'redis:\/\/user:\*\*\*@127\.0\.0\.1:6379' needs a plugin that provides a redis:\/\/ scheduler lock.*add '- use: redis' with \{ url: \.\.\. \} under interceptors:/);
+  assert.doesNotMatch(validate.stderr, /secret/);
+
+  const postgres = writeService({
+    'service.yaml': 'name: no-knex\ninterceptors:\n  - use: redis\n    with:\n      url: redis://127.0.0.1:6379\ncontrollers:\n  - ./jobs.ts\nscheduler:\n  lock: postgres://127.0.0.1:5432/db\n',
+    'jobs.ts': jobs,
+  });
+  const start = await runHost(['--config', `${postgres}/service.yaml`, '--role', 'scheduler', '--health-port', '0']);
+  assert.equal(start.code, 2, start.stderr);
+  assert.match(start.stderr, /scheduler\.lock: .*add '- use: knex-session' with \{ url: \.\.\. \} under interceptors: \(declared plugins provide: redis:\/\/, rediss:\/\/\)/);
 });
 
 test('each fire is an execution through the interceptors; --actions filters; health answers; SIGTERM aborts runs past shutdownTimeoutMs', async () => {

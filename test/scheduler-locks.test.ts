@@ -1,6 +1,6 @@
-// The scheduler's lock backends against real servers (and the in-process one): one claim per
-// (action, slot), never an older slot; leases exclusive, renewable, released only by their
-// owner, and expiring when their holder dies.
+// The scheduler's lock backends (the redis and knex-session plugins' providers) against real
+// servers, and the host's in-process one: one claim per (action, slot), never an older slot;
+// leases exclusive, renewable, released only by their owner, and expiring when their holder dies.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
@@ -8,6 +8,8 @@ import { Redis } from 'ioredis';
 import { systemClock } from '../host/roles/scheduler/clock.ts';
 import type { SchedulerLock } from '../host/roles/scheduler/lock.ts';
 import { selectLock } from '../host/roles/scheduler/select-lock.ts';
+import { schedulerLockProvider } from '../plugins/knex-session/scheduler-lock.ts';
+import { redisLockProvider } from '../plugins/redis/lock.ts';
 import { servers, uniqueName } from './support/host.ts';
 
 const database = uniqueName('jrr_sched_locks');
@@ -43,7 +45,9 @@ const backends: Record<string, () => string> = {
 };
 
 async function open(url: string, service = 'svc'): Promise<SchedulerLock> {
-  const { lock } = await selectLock({ url, service, clock: systemClock });
+  // What the knex-session and redis plugins provide, as the scheduler role finds them.
+  const providers = [schedulerLockProvider(), redisLockProvider({ url: servers.redis })];
+  const { lock } = selectLock({ url, service, clock: systemClock, providers });
   await lock.open();
   return lock;
 }

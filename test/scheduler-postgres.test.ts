@@ -34,6 +34,10 @@ after(async () => {
 test('three replicas on PostgreSQL fire every slot exactly once, also after kill -9 of one', async () => {
   const dir = writeService({
     'service.yaml': `name: ${uniqueName('sched-pg').replace(/_/g, '-')}
+interceptors:
+  - use: knex-session
+    with:
+      url: \${TEST_DB_URL}
 providers:
   db:
     factory: ./db.ts#createPool

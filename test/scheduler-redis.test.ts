@@ -19,6 +19,11 @@ test('three replicas on Redis fire every slot exactly once, also after kill -9 o
   const service = uniqueName('sched-redis').replace(/_/g, '-');
   const dir = writeService({
     'service.yaml': `name: ${service}
+interceptors:
+  - use: redis
+    with:
+      url: \${TEST_REDIS_URL}
+      prefix: \${LOCK_PREFIX}
 providers:
   redis:
     factory: ./redis.ts#createRedis
@@ -51,11 +56,11 @@ export class Jobs {
   const firesKey = `${prefix}fires`;
   const run = await runThreeReplicas({
     config: `${dir}/service.yaml`,
-    env: { LOCK_URL: `${servers.redis}/?prefix=${encodeURIComponent(prefix)}`, TEST_REDIS_URL: servers.redis, FIRES_KEY: firesKey },
+    env: { LOCK_URL: servers.redis, LOCK_PREFIX: prefix, TEST_REDIS_URL: servers.redis, FIRES_KEY: firesKey },
     readFires: async () => (await redis.lrange(firesKey, 0, -1)).map((s) => JSON.parse(s) as Fire),
   });
   assertExactlyOnce(run);
-  // The lock's keys live under the prefix, namespaced by service.
+  // The lock's keys live under the redis plugin's prefix, namespaced by service.
   assert.ok((await redis.get(`${prefix}${service}:scheduler:last:tick`)) !== null);
   const started = run.replicas[1].logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('scheduler lock:'));
   assert.equal(started?.lock, 'redis');

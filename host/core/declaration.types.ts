@@ -103,7 +103,7 @@ shutdownTimeoutMs?: number
  */
 leaseTtlMs?: number
 /**
- * Where replicas take their per-slot locks: redis://..., postgres://..., or memory:// (one process).
+ * Where replicas take their per-slot locks: redis://... (with the redis plugin), postgres://... (with knex-session), memory:// (one process), or the scheme of another plugin that provides a scheduler lock.
  */
 lock?: string
 }

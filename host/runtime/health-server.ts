@@ -1,10 +1,17 @@
 // The health endpoints: on the HTTP role's server, or on a stand-alone server for the worker
 // and scheduler roles when no HTTP role runs in the process.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Host } from '../host.ts';
+import type { Logger } from 'pino';
+import type { HealthReport } from '../core/plugin.ts';
+
+/** What the endpoints read: the host's readiness and its logger. */
+export interface HealthSource {
+  health(): HealthReport & { checks: Record<string, HealthReport> };
+  readonly logger: Logger;
+}
 
 /** GET /health/live (the process answers) and /health/ready (started, and every plugin ready). */
-export function registerHealthRoutes(app: FastifyInstance, host: Host): void {
+export function registerHealthRoutes(app: FastifyInstance, host: HealthSource): void {
   app.get('/health/live', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
   app.get('/health/ready', { logLevel: 'warn' }, async (_request, reply) => {
     const health = host.health();
@@ -18,7 +25,7 @@ export interface HealthServer {
 }
 
 /** Only /health/*, on `port` (0 picks a free one). */
-export async function startHealthServer(host: Host, port: number, hostname = '0.0.0.0'): Promise<HealthServer> {
+export async function startHealthServer(host: HealthSource, port: number, hostname = '0.0.0.0'): Promise<HealthServer> {
   const app = Fastify({ loggerInstance: host.logger.child({ role: 'health' }) as FastifyBaseLogger, forceCloseConnections: true });
   registerHealthRoutes(app as unknown as FastifyInstance, host);
   await app.listen({ host: hostname, port });

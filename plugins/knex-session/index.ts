@@ -2,7 +2,7 @@
 // PostgreSQL (postgres://) or embedded PostgreSQL (pglite://memory, pglite://./dir), with knex
 // migrations, health and 503s when the database is away. Uses only the public plugin API.
 import { asValue } from 'awilix';
-import { definePlugin, redactUrl, type Execution, type Next } from 'jararaca';
+import { definePlugin, redactUrl, SCHEDULER_LOCK_CAPABILITY, type Execution, type Next } from 'jararaca';
 import { Connectivity } from './connectivity.ts';
 import { createKnex, describeUrl, urlProblem } from './engine.ts';
 import { isConnectionError, mapDatabaseError } from './errors.ts';
@@ -10,6 +10,7 @@ import { LazyTransaction, type TransactionSettings } from './lazy-transaction.ts
 import { SESSION_METADATA, type SessionMetadata } from './metadata.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { migrateLatest } from './migrations.ts';
+import { schedulerLockProvider } from './scheduler-lock.ts';
 import { registerConnection, sessionsOf, unregisterConnection } from './session.ts';
 
 export { useSession, withNewSession, useKnex } from './session.ts';
@@ -160,7 +161,7 @@ const plugin = definePlugin({
       },
       health: () => ({ ready: connectivity.ready, detail: connectivity.detail }),
       register: name === 'default' ? { knex: asValue(knex) } : { [`knex:${name}`]: asValue(knex) },
-      provides: { [`knex:${name}`]: knex },
+      provides: { [`knex:${name}`]: knex, [SCHEDULER_LOCK_CAPABILITY]: schedulerLockProvider({ knex, engine: info.engine, connection: name }) },
       describe: () => [`knex-session '${name}': ${info.engine} at ${target}${directory ? `, migrations in ${directory}${ctx.options.migrations?.auto ? ' (auto)' : ''}` : ''}`],
     };
   },

@@ -1,7 +1,6 @@
 // The service's @ScheduledAction handlers, checked (cron, time zone, options, unique names) and
 // turned into ActionConfigs. Mistakes are reported like declaration mistakes: all at once, exit 2.
 import { RoleUnavailableError } from '../../core/errors.ts';
-import { redactUrl } from '../../core/logger.ts';
 import type { HandlerInfo } from '../../core/execution.ts';
 import type { Host } from '../../host.ts';
 import { selectByName } from '../../runtime/name-filter.ts';
@@ -68,11 +67,10 @@ export function resolveActions(host: Host, only?: readonly string[]): ResolvedAc
   );
 }
 
-/** `jararaca-host validate`: the actions, their schedules and next fire times. */
+/** `jararaca-host validate`: the actions, their schedules and next fire times (role.ts adds the lock). */
 export function describeScheduledActions(host: Host, now = Date.now()): string[] {
   const actions = resolveActions(host);
   if (!actions.length) return [];
-  const lock = host.service.scheduler?.lock;
   const lines = [`scheduled actions (${actions.length}):`];
   for (const a of actions) {
     const nexts: string[] = [];
@@ -80,7 +78,6 @@ export function describeScheduledActions(host: Host, now = Date.now()): string[]
     const flags = [a.exclusive ? 'exclusive' : 'every replica', `overlap ${a.overlap}`, ...(a.timeoutMs ? [`timeout ${a.timeoutMs} ms`] : []), ...(a.catchUp !== 'none' ? [`catch-up ${a.catchUp}`] : [])];
     lines.push(`  ${a.name}  '${a.schedule.expression}' ${a.schedule.timezone}  ${flags.join(', ')}  next: ${nexts.join(', ') || 'never'}`);
   }
-  lines.push(`scheduler lock: ${lock ? redactUrl(lock) : 'the knex-session database when it is PostgreSQL, else in process (one replica)'}`);
   return lines;
 }
 

@@ -25,3 +25,29 @@ export interface SchedulerLock {
   acquire(key: string, ttlMs: number): Promise<Lease | undefined>;
   close(): Promise<void>;
 }
+
+/**
+ * The capability name under which a plugin offers a lock backend: its setup() returns
+ * `provides: { [SCHEDULER_LOCK_CAPABILITY]: provider }`. The scheduler looks at every declared
+ * plugin's provider; the host itself has no lock driver (only memory://).
+ */
+export const SCHEDULER_LOCK_CAPABILITY = 'jararaca.scheduler-lock';
+
+/** What a plugin provides under SCHEDULER_LOCK_CAPABILITY. */
+export interface SchedulerLockProvider {
+  /** The backend (`redis`, `postgres`...), as SchedulerLock.kind: for the start-up log and `validate`. */
+  readonly kind: string;
+  /** The `scheduler.lock` URL schemes it serves, lower case, without ':' (`['redis', 'rediss']`). */
+  readonly schemes: readonly string[];
+  /**
+   * Set when the provider also offers a lock with no `scheduler.lock` (on what its plugin already
+   * has: knex-session's PostgreSQL database): why, for the start-up log. The first declared
+   * plugin offering one is used.
+   */
+  readonly defaultReason?: string;
+  /**
+   * Builds the lock, for `scheduler.lock` = `url`, or with no url the default it offers. Must not
+   * connect (`validate` builds none, the role calls open() then close(); close() without open() is harmless).
+   */
+  create(options: { url?: string; service: string }): SchedulerLock;
+}

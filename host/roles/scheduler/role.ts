@@ -3,25 +3,32 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Host, RoleHandle, RoleOptions } from '../../host.ts';
 import { startHealthServer, type HealthServer } from '../../runtime/health-server.ts';
-import { describeScheduledActions, resolveActions } from './actions.ts';
+import { describeScheduledActions as describeActions, resolveActions } from './actions.ts';
 import { systemClock } from './clock.ts';
 import type { ScheduledFire } from './decorator.ts';
 import { Scheduler } from './scheduler.ts';
-import { selectLock, type KnexLike } from './select-lock.ts';
+import { buildLock, describeLockPlan, planServiceLock } from './select-lock.ts';
 
-export { describeScheduledActions };
+/** `jararaca-host validate`: the actions with their next fires, and the lock (a scheduler.lock no declared plugin serves is an error here too). */
+export function describeScheduledActions(host: Host, now = Date.now()): string[] {
+  const plan = planServiceLock(host);
+  const lines = describeActions(host, now);
+  host.declaration.throwIfProblems();
+  return lines.length ? [...lines, describeLockPlan(plan)] : lines;
+}
 
 export async function startSchedulerRole(host: Host, options: Pick<RoleOptions, 'actions' | 'healthPort'> = {}): Promise<RoleHandle> {
   const settings = host.service.scheduler ?? {};
   const logger = host.logger.child({ role: 'scheduler' });
+  const lockPlan = planServiceLock(host); // before resolveActions, which throws every declaration mistake
   const actions = resolveActions(host, options.actions);
   const byName = new Map(actions.map((a) => [a.name, a]));
-  const { lock, reason } = await selectLock({ url: settings.lock, service: host.service.name, clock: systemClock, knex: host.capability<KnexLike>('knex:default') });
+  const { lock, reason } = buildLock(lockPlan, { service: host.service.name, clock: systemClock });
   await lock.open();
   logger.info({ lock: lock.kind, where: lock.where, reason }, `scheduler lock: ${lock.kind} (${lock.where})`);
   // With every role in one process (development) one replica is the point; elsewhere it is a trap.
   if (lock.kind === 'memory' && actions.some((a) => a.exclusive) && !host.roles.has('http')) {
-    logger.warn('the scheduler lock is in process: if several scheduler replicas run this service, each fires every slot. Set scheduler.lock to redis://... or postgres://..., or declare a knex-session on PostgreSQL');
+    logger.warn('the scheduler lock is in process: if several scheduler replicas run this service, each fires every slot. Set scheduler.lock to redis://... (with the redis plugin) or postgres://... (with knex-session), or declare a knex-session on PostgreSQL');
   }
 
   const scheduler = new Scheduler({

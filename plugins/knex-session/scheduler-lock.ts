@@ -1,10 +1,14 @@
-// PostgreSQL backend. Slot claims: one row per (service, action, slot), inserted with
+// The scheduler's PostgreSQL lock, provided by this plugin (capability SCHEDULER_LOCK_CAPABILITY).
+// Slot claims: one row per (service, action, slot), inserted with
 // ON CONFLICT DO NOTHING and only when no newer slot of that action was fired; the rows are
 // also a history of fires. Leases: one row per key with an expiry read from the database's own
-// clock (replicas' clocks may differ). Works on its own pool (scheduler.lock: postgres://...)
-// or on a knex-session plugin's knex.
+// clock (replicas' clocks may differ). Works on its own small pool (scheduler.lock: postgres://...)
+// or, with no scheduler.lock, on this plugin's knex when it is PostgreSQL (PGlite is one
+// process's database: no lock across replicas).
 import { randomUUID } from 'node:crypto';
-import type { Lease, SchedulerLock } from './lock.ts';
+import { JararacaError, redactUrl, SCHEDULER_LOCK_CAPABILITY, type Lease, type SchedulerLock, type SchedulerLockProvider } from 'jararaca';
+import knex, { type Knex } from 'knex';
+import type { Engine } from './engine.ts';
 
 /** Runs SQL with `?` placeholders. */
 export type SqlRunner = (sql: string, params: readonly unknown[]) => Promise<Array<Record<string, unknown>>>;
@@ -103,8 +107,30 @@ export class PostgresLock implements SchedulerLock {
   }
 }
 
-/** `?` placeholders → `$1, $2...` for node-postgres. */
-export function toNumberedParams(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
+/** Runs SQL on a knex (its `?` placeholders are knex's own). */
+function runOn(db: Knex): SqlRunner {
+  return async (sql, params) => ((await db.raw(sql, [...params] as Knex.RawBinding[])) as { rows: Array<Record<string, unknown>> }).rows;
+}
+
+/**
+ * What this plugin provides under SCHEDULER_LOCK_CAPABILITY: a lock for any postgres:// scheduler.lock
+ * (on a pool of its own), and, when `own` is the default connection on PostgreSQL, a lock on that
+ * database when there is no scheduler.lock.
+ */
+export function schedulerLockProvider(own?: { knex: Knex; engine: Engine; connection: string }): SchedulerLockProvider {
+  const offersDefault = own?.engine === 'postgres' && own.connection === 'default';
+  return {
+    kind: 'postgres',
+    schemes: ['postgres', 'postgresql'],
+    defaultReason: offersDefault ? 'knex-session on PostgreSQL' : undefined,
+    create({ url, service }) {
+      if (url === undefined) {
+        if (!own || !offersDefault) throw new JararacaError('JRR_SCHEDULER_LOCK', 'this knex-session connection offers no default scheduler lock: set scheduler.lock');
+        return new PostgresLock({ service, where: 'the knex-session database', run: runOn(own.knex) });
+      }
+      // Small: claims and lease renewals are one short statement each. No connection until open().
+      const pool = knex({ client: 'pg', connection: { connectionString: url, connectionTimeoutMillis: 5000 } as Knex.PgConnectionConfig, pool: { min: 0, max: 4 } });
+      return new PostgresLock({ service, where: redactUrl(url), run: runOn(pool), onClose: () => pool.destroy() });
+    },
+  };
 }

@@ -1,11 +1,10 @@
-// Redis backend. Slot claims: one key per action holding the latest claimed slot, advanced by a
+// The scheduler's Redis lock (scheduler.lock: redis://...). Slot claims: one key per action holding the latest claimed slot, advanced by a
 // Lua compare-and-set (a slot wins only if it is newer than every slot claimed before). Leases:
 // SET key token NX PX ttl; renew and release compare the token first (Lua), so a replica never
 // extends or deletes a lease that expired and was taken by another.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { redactUrl } from '../../core/logger.ts';
-import type { Lease, SchedulerLock } from './lock.ts';
+import { redactUrl, type Lease, type SchedulerLock, type SchedulerLockProvider } from 'jararaca';
 
 const CLAIM = `
 local last = tonumber(redis.call('GET', KEYS[1]) or '-1')
@@ -22,10 +21,10 @@ export class RedisLock implements SchedulerLock {
   readonly #prefix: string;
   #redis: Redis | undefined;
 
-  /** Keys are `<prefix><service>:scheduler:...`; `?prefix=...` in the URL sets the prefix (default `jararaca:`). */
-  constructor(url: string, service: string) {
+  /** Keys are `<prefix><service>:scheduler:...`; `?prefix=...` in the URL overrides `prefix` (default `jararaca:`). */
+  constructor(url: string, service: string, prefix = 'jararaca:') {
     const parsed = new URL(url);
-    this.#prefix = `${parsed.searchParams.get('prefix') ?? 'jararaca:'}${service}:scheduler:`;
+    this.#prefix = `${parsed.searchParams.get('prefix') ?? prefix}${service}:scheduler:`;
     parsed.searchParams.delete('prefix');
     this.#url = parsed.toString();
     this.where = redactUrl(this.#url);
@@ -62,4 +61,17 @@ export class RedisLock implements SchedulerLock {
     await this.#redis?.quit().catch(() => this.#redis?.disconnect());
     this.#redis = undefined;
   }
+}
+
+/**
+ * What the redis plugin provides under SCHEDULER_LOCK_CAPABILITY: a lock for any redis:// or
+ * rediss:// scheduler.lock (its own connection, opened by the role). No default: the lock is
+ * where scheduler.lock says.
+ */
+export function redisLockProvider(options: { url: string; prefix?: string }): SchedulerLockProvider {
+  return {
+    kind: 'redis',
+    schemes: ['redis', 'rediss'],
+    create: ({ url, service }) => new RedisLock(url ?? options.url, service, options.prefix),
+  };
 }
