@@ -1,5 +1,5 @@
 // Generates docs/errors.md from the table of error codes in host/core/error-codes.ts.
-// `npm run gen` rewrites it; test/error-table.test.ts fails when the committed page is stale.
+// `npm run gen` rewrites it; test/core/error-table.test.ts fails when the committed page is stale.
 import { writeFile } from 'node:fs/promises';
 import { builtinErrorCodes, type ErrorCodeRow } from '../host/core/error-codes.ts';
 

@@ -1,5 +1,5 @@
 // Generates host/core/declaration.types.ts from schemas/service.schema.json, the single source of
-// truth for the shape of service.yaml. `npm run gen` rewrites it; test/schema-types.test.ts
+// truth for the shape of service.yaml. `npm run gen` rewrites it; test/core/schema-types.test.ts
 // fails when the committed file is stale.
 import { readFile, writeFile } from 'node:fs/promises';
 import { compile } from 'json-schema-to-typescript';

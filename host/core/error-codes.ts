@@ -1,6 +1,6 @@
 // The one table of error codes (fastify's lib/errors.js is the model): every JRR_* code the host
 // and the built-in plugins raise, with its class, HTTP status, CLI exit code and meaning.
-// docs/errors.md is generated from it (`npm run gen`); test/error-table.test.ts fails when a
+// docs/errors.md is generated from it (`npm run gen`); test/core/error-table.test.ts fails when a
 // JRR_* code in host/ or plugins/ is missing here, or when the page is stale.
 // Third-party plugins add rows with registerErrorCodes() and types with an ErrorCodes augmentation.
 

@@ -1,0 +1,47 @@
+// The layering of host/ and plugins/ (docs/architecture.md): no import cycles, no database,
+// broker or cache driver in the host, and each layer imports only the layers below it.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { importCycles, importsOf, resolveOwn, sourceFiles } from '../support/imports.ts';
+
+const files = [...sourceFiles('host'), ...sourceFiles('plugins')];
+
+test('no import cycle in host/ or plugins/', () => {
+  const cycles = importCycles(files);
+  assert.deepEqual(cycles.map((c) => c.join(' → ')), []);
+});
+
+test('no driver (ioredis, pg, amqplib, knex) is imported under host/', () => {
+  const drivers = /^(ioredis|pg|amqplib|knex|knex-pglite|@electric-sql\/pglite|mqemitter-redis)(\/|$)/;
+  const found = sourceFiles('host').flatMap((f) => importsOf(f).filter((s) => drivers.test(s)).map((s) => `${f} imports ${s}`));
+  assert.deepEqual(found, []);
+});
+
+// What may import what: core is the base; roles use core (and the lifecycle's types); the CLI
+// sits on top; plugins use only the public entry points.
+const LAYERS: Array<[prefix: string, mayImport: string[]]> = [
+  ['host/core/', ['host/core/']],
+  ['host/runtime/', ['host/core/', 'host/runtime/']],
+  ['host/host.ts', ['host/core/']],
+  ['host/roles/', ['host/core/', 'host/runtime/', 'host/host.ts', 'host/roles/']],
+  ['host/cli/', ['host/core/', 'host/runtime/', 'host/host.ts', 'host/roles/', 'host/cli/']],
+];
+
+test('each layer of host/ imports only the layers below it; plugins import only the public API', () => {
+  const wrong: string[] = [];
+  for (const file of files) {
+    for (const specifier of importsOf(file)) {
+      const target = resolveOwn(file, specifier);
+      if (!target) continue;
+      if (file.startsWith('plugins/')) {
+        const ownPlugin = file.split('/').slice(0, 2).join('/') + '/';
+        if (target.startsWith('host/') && target !== 'host/index.ts') wrong.push(`${file} imports ${target} (use 'jararaca')`);
+        if (target.startsWith('plugins/') && !target.startsWith(ownPlugin) && !target.endsWith('/index.ts')) wrong.push(`${file} imports ${target}`);
+        continue;
+      }
+      const rule = LAYERS.find(([prefix]) => file.startsWith(prefix));
+      if (rule && !rule[1].some((allowed) => target.startsWith(allowed))) wrong.push(`${file} imports ${target}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
