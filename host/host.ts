@@ -9,7 +9,7 @@ import { buildSingletons, registerControllers, registerProviders, scopedPlacehol
 import { loadDeclaration, type Declaration, type Env } from './core/declaration.ts';
 import type { ServiceDeclaration } from './core/declaration.types.ts';
 import { JararacaError } from './core/errors.ts';
-import { composeInterceptors, runExecution, type Execution, type ExecutionInit, type Next } from './core/execution.ts';
+import { composeInterceptors, runExecution, type Execution, type ExecutionInit, type ExecutionKind, type Next } from './core/execution.ts';
 import { unservedProblem } from './core/handler-kinds.ts';
 import { setDeclaredPlugins } from './core/hooks.ts';
 import { checkPlugins, loadModules, type LoadedController, type LoadedPlugin, type LoadedProvider } from './core/loaders.ts';
@@ -90,7 +90,7 @@ export class Host {
   }
 
   /** Runs `fn` as one execution through the interceptor onion. */
-  execute<T>(init: ExecutionInit, fn: (execution: Execution) => Promise<T> | T): Promise<T> {
+  execute<T, K extends ExecutionKind>(init: ExecutionInit<K>, fn: (execution: Execution<K>) => Promise<T> | T): Promise<T> {
     return runExecution(this.container, this.#onion, init, fn);
   }
 

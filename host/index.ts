@@ -9,7 +9,7 @@ export type { PluginCommand, PluginCommandContext, PluginDefinition, PluginInsta
 export { defineHook, useExecution, useContainer, useConfig } from './core/hooks.ts';
 export type { Hook, HookSpec } from './core/hooks.ts';
 export { Execution, currentExecution } from './core/execution.ts';
-export type { ExecutionInit, ExecutionKind, HandlerInfo, Interceptor, Next } from './core/execution.ts';
+export type { DetailsOf, ExecutionInit, ExecutionKind, ExecutionKinds, HandlerInfo, Interceptor, KnownKind, Next, SpecOf } from './core/execution.ts';
 export { JararacaError, HttpError, HookError, HandlerDeclarationError, DeclarationError, ResolutionError, ModuleLoadError, RoleUnavailableError, ArgumentError, formatProblem } from './core/errors.ts';
 export { errorCodeRow, errorCodeTable } from './core/error-codes.ts';
 export { registerErrorCodes } from './core/errors.ts';

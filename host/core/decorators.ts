@@ -1,12 +1,19 @@
 // TC39 standard decorators. Everything they record goes into the class's `context.metadata`
 // under one symbol, as a list of handlers per kind (http, message, scheduled, websocket...),
 // so one class can be a REST controller, a message bus controller and a scheduler at once.
-import type { FastifySchema } from 'fastify';
+import type { FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { ArgumentError, JararacaError } from './errors.ts';
 import { declareHandlerKind } from './handler-kinds.ts';
 
 // Routes are run by the host's own http role.
 declareHandlerKind('http', { isServed: () => true });
+
+declare module './execution.ts' {
+  interface ExecutionKinds {
+    /** An HTTP request: Fastify's request and reply; the route as declared. */
+    http: { details: { request: FastifyRequest; reply: FastifyReply }; spec: RouteSpec & RestControllerSpec };
+  }
+}
 
 // Node 20 has no Symbol.metadata; TypeScript's and esbuild's decorator helpers fall back to
 // Symbol.for('Symbol.metadata'), so this must be set before any decorated class is evaluated.

@@ -9,28 +9,46 @@ import type { FastifyBaseLogger } from 'fastify';
 import { JararacaError } from './errors.ts';
 import type { MetadataKey } from './decorators.ts';
 
-export type ExecutionKind = 'http' | 'websocket' | 'message' | 'scheduled' | (string & {});
+/**
+ * Execution kinds and what their executions carry: `details` (what the role hands over: the
+ * Fastify request and reply, the message, the slot...) and `spec` (what the handler's decorator
+ * declared). The roles declare theirs here; a plugin adds its kind by augmentation:
+ *
+ *     declare module 'jararaca' { interface ExecutionKinds { websocket: { details: WsDetails; spec: WsSpec } } }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface ExecutionKinds {}
+
+/** A kind some module declared in ExecutionKinds. */
+export type KnownKind = keyof ExecutionKinds & string;
+export type ExecutionKind = KnownKind | (string & {});
+
+type Entry<K, Field extends 'details' | 'spec', Otherwise> = K extends KnownKind ? (ExecutionKinds[K] extends Record<Field, infer T> ? T : Otherwise) : Otherwise;
+/** What an execution of kind K carries (a kind nobody declared: a plain record). */
+export type DetailsOf<K extends ExecutionKind> = Entry<K, 'details', Readonly<Record<string, unknown>>>;
+/** What a handler of kind K declared (a kind nobody declared: unknown). */
+export type SpecOf<K extends ExecutionKind> = Entry<K, 'spec', unknown>;
 
 /** What the execution runs: a controller method and the metadata declared on it. */
-export interface HandlerInfo {
+export interface HandlerInfo<K extends ExecutionKind = ExecutionKind> {
   /** `TasksController.create` */
   readonly name: string;
-  readonly kind: ExecutionKind;
+  readonly kind: K;
   readonly controller: abstract new (...args: never[]) => unknown;
   readonly method: string | symbol;
-  /** The decorator's own spec (a route, a message handler's options...). */
-  readonly spec: unknown;
+  /** The decorator's own spec (a route, a message handler's options...), typed by kind. */
+  readonly spec: SpecOf<K>;
   /** @SetMetadata values: the method's over the class's. */
   readonly metadata: ReadonlyMap<MetadataKey, unknown>;
 }
 
-export interface ExecutionInit {
-  kind: ExecutionKind;
-  handler: HandlerInfo;
+export interface ExecutionInit<K extends ExecutionKind = ExecutionKind> {
+  kind: K;
+  handler: HandlerInfo<K>;
   logger: FastifyBaseLogger;
   id?: string;
   /** Kind-specific details (the Fastify request and reply, the message, the slot...). */
-  details?: Record<string, unknown>;
+  details?: DetailsOf<K>;
   /** Aborts the execution's signal when this one aborts, with its reason (the scheduler passes its run's signal). */
   signal?: AbortSignal;
   /**
@@ -38,32 +56,32 @@ export interface ExecutionInit {
    * caller can `abort()` it later: cheaper than `signal` (no listener, and no AbortSignal is made
    * unless someone reads one or it is aborted).
    */
-  handle?: { execution?: Execution };
+  handle?: { execution?: Execution<K> };
 }
 
 export type Next = () => Promise<unknown>;
 export type Interceptor = (execution: Execution, next: Next) => Promise<unknown>;
 
-export class Execution {
+export class Execution<K extends ExecutionKind = ExecutionKind> {
   readonly id: string;
-  readonly kind: ExecutionKind;
-  readonly handler: HandlerInfo;
+  readonly kind: K;
+  readonly handler: HandlerInfo<K>;
   /** This execution's container: resolve providers, register per-execution values. */
   readonly scope: ExecutionScope;
   readonly logger: FastifyBaseLogger;
-  readonly details: Readonly<Record<string, unknown>>;
+  readonly details: DetailsOf<K>;
   readonly startedAt = Date.now();
   // Made on first use: most executions never look at their signal or hold a hook value.
   #abort: AbortController | undefined;
   #locals: Map<symbol, unknown> | undefined;
 
-  constructor(init: ExecutionInit, scope: ExecutionScope) {
+  constructor(init: ExecutionInit<K>, scope: ExecutionScope) {
     this.id = init.id ?? randomUUID();
     this.kind = init.kind;
     this.handler = init.handler;
     this.scope = scope;
     this.logger = init.logger;
-    this.details = init.details ?? {};
+    this.details = init.details ?? ({} as DetailsOf<K>);
     if (init.handle) init.handle.execution = this;
     const outer = init.signal;
     if (outer) {
@@ -88,6 +106,11 @@ export class Execution {
 
   abort(reason?: unknown): void {
     (this.#abort ??= new AbortController()).abort(reason);
+  }
+
+  /** Narrows to one kind, so `details` and `handler.spec` are typed: `if (execution.is('http')) execution.details.request`. */
+  is<J extends KnownKind>(kind: J): this is Execution<J> {
+    return (this.kind as string) === kind;
   }
 
   /** @SetMetadata value for this handler (the method's wins over the class's). */
@@ -149,7 +172,7 @@ export function composeInterceptors(interceptors: readonly Interceptor[]): (exec
  * signal past a timeout, and its message was already retried) must not count as a success:
  * failing here makes every layer outside roll back and drop what was staged.
  */
-async function runHandler<T>(execution: Execution, handler: (execution: Execution) => Promise<T> | T): Promise<T> {
+async function runHandler<T, K extends ExecutionKind>(execution: Execution<K>, handler: (execution: Execution<K>) => Promise<T> | T): Promise<T> {
   const value = await handler(execution);
   if (execution.aborted) {
     const reason = execution.signal.reason as unknown;
@@ -162,14 +185,14 @@ async function runHandler<T>(execution: Execution, handler: (execution: Executio
  * Runs `handler` as one execution: new scope, context, interceptor onion. The scope is
  * disposed (scoped providers' disposers run) whatever the outcome.
  */
-export function runExecution<T>(
+export function runExecution<T, K extends ExecutionKind>(
   root: AwilixContainer,
   onion: (execution: Execution, handler: Next) => Promise<unknown>,
-  init: ExecutionInit,
-  handler: (execution: Execution) => Promise<T> | T,
+  init: ExecutionInit<K>,
+  handler: (execution: Execution<K>) => Promise<T> | T,
 ): Promise<T> {
   const scope = new LightScope(root);
-  const execution = new Execution(init, scope);
+  const execution = new Execution<K>(init, scope);
   return store.run(execution, () => onion(execution, () => runHandler(execution, handler))).then(
     (value) => {
       const disposed = scope.dispose();

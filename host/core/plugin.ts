@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Logger } from 'pino';
 import type { ServiceDeclaration } from './declaration.types.ts';
-import type { Execution, ExecutionInit, HandlerInfo, Next } from './execution.ts';
+import type { Execution, ExecutionInit, ExecutionKind, HandlerInfo, Next } from './execution.ts';
 import type { PathSegment } from './schema.ts';
 import { ArgumentError } from './errors.ts';
 
@@ -14,7 +14,7 @@ export type Role = 'http' | 'worker' | 'scheduler';
 /** Every controller entry point of the service, by kind (http, message, scheduled, websocket...). */
 export interface HandlerRegistry {
   all(): readonly HandlerInfo[];
-  ofKind(kind: string): readonly HandlerInfo[];
+  ofKind<K extends ExecutionKind>(kind: K): readonly HandlerInfo<K>[];
   /** Resolves the controller instance for a handler in an execution's scope. */
   instance(execution: Execution, handler: HandlerInfo): Record<string | symbol, unknown>;
   /** Calls the handler's method with `args` on its controller instance for this execution. */
@@ -49,7 +49,7 @@ export interface PluginContext<Options> {
   readonly handlers: HandlerRegistry;
   resolvePath(specifier: string): string;
   /** Runs `fn` as one execution through the interceptor onion (what roles use for each request/message/fire). */
-  execute<T>(init: ExecutionInit, fn: (execution: Execution) => Promise<T> | T): Promise<T>;
+  execute<T, K extends ExecutionKind>(init: ExecutionInit<K>, fn: (execution: Execution<K>) => Promise<T> | T): Promise<T>;
   /** A capability another plugin `provides` (looked up when called, so call it from start() or later). */
   capability<T>(name: string): T | undefined;
   /** Every declared plugin's value for a capability, in declared order (several lock backends, say). */

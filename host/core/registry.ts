@@ -1,6 +1,6 @@
 // The handler registry: every controller entry point of the service, by kind, and how to call
 // one on the controller instance of an execution's scope.
-import type { Execution, HandlerInfo } from './execution.ts';
+import type { Execution, ExecutionKind, HandlerInfo } from './execution.ts';
 import type { LoadedController } from './loaders.ts';
 import type { MetadataKey } from './decorators.ts';
 import type { HandlerRegistry } from './plugin.ts';
@@ -29,7 +29,8 @@ export function createRegistry(controllers: readonly LoadedController[]): Handle
   const instance = (execution: Execution, handler: HandlerInfo) => execution.scope.resolve<Record<string | symbol, unknown>>(tokens.get(handler) ?? '');
   return {
     all: () => all,
-    ofKind: (kind) => byKind.get(kind) ?? [],
+    // Each handler's kind is its decorator's, whose spec ExecutionKinds types: the one cast.
+    ofKind: <K extends ExecutionKind>(kind: K) => (byKind.get(kind) ?? []) as unknown as readonly HandlerInfo<K>[],
     instance,
     invoke: async (execution, handler, ...args) => {
       const target = instance(execution, handler);

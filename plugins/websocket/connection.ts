@@ -40,7 +40,7 @@ export class LocalConnection implements WsConnection {
   /** Handlers of this connection run one after the other, in arrival order. */
   chain: Promise<void> = Promise.resolve();
   /** The handler running now, if any (one at a time); its `execution` is set once it exists. */
-  running: { event: string; handler: string; execution?: Execution } | undefined;
+  running: { event: string; handler: string; execution?: Execution<'websocket'> } | undefined;
   #closing = false;
 
   constructor(

@@ -27,6 +27,19 @@ export type WsHandlerSpec =
 /** What a handler's spec is once the registry merged the class's and the method's. */
 export type WsHandlerInfoSpec = WebSocketEndpointSpec & WsHandlerSpec;
 
+/** What one connection event is: connect (with the upgrade request), a message, or close. */
+export type WsEventDetails = { event: 'connect'; request: FastifyRequest } | { event: 'message'; type: string; messageId?: string | number } | { event: 'close'; code: number };
+
+/** What a WebSocket execution carries. */
+export type WsDetails = { readonly connectionId: string; readonly path: string; readonly connection: WsConnection } & WsEventDetails;
+
+declare module 'jararaca' {
+  interface ExecutionKinds {
+    /** A WebSocket connect, message or close: the connection; the handler as declared (no path when @WebSocketEndpoint is missing). */
+    websocket: { details: WsDetails; spec: Partial<WebSocketEndpointSpec> & WsHandlerSpec };
+  }
+}
+
 type Reply = WsMessage | void | undefined;
 type MethodDecorator<F> = <This>(value: F & ((this: This, ...args: never[]) => unknown), context: ClassMethodDecoratorContext<This>) => void;
 

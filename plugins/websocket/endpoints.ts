@@ -6,26 +6,26 @@ import type { WsHandlerInfoSpec } from './decorators.ts';
 export interface MessageRoute {
   type: string;
   validate?: ValidateFunction;
-  handler?: HandlerInfo;
+  handler?: HandlerInfo<'websocket'>;
 }
 
 export interface Endpoint {
   path: string;
   /** Controller class names, for logs and `validate`. */
   controllers: Set<string>;
-  connect?: HandlerInfo;
-  close?: HandlerInfo;
+  connect?: HandlerInfo<'websocket'>;
+  close?: HandlerInfo<'websocket'>;
   messages: Map<string, MessageRoute>;
 }
 
 // With the standard formats, so a message schema's format: uuid is enforced.
 const ajv = createAjv();
 
-export function buildEndpoints(handlers: readonly HandlerInfo[]): Endpoint[] {
+export function buildEndpoints(handlers: readonly HandlerInfo<'websocket'>[]): Endpoint[] {
   const byPath = new Map<string, Endpoint>();
   const owner = new Map<string, HandlerInfo['controller']>();
   for (const handler of handlers) {
-    const spec = handler.spec as Partial<WsHandlerInfoSpec>;
+    const spec = handler.spec;
     if (typeof spec.path !== 'string') {
       throw new HandlerDeclarationError('JRR_WS_NO_ENDPOINT', `${handler.name} has a WebSocket handler decorator, but its class has no @WebSocketEndpoint(path): add one.`);
     }

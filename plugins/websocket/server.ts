@@ -4,17 +4,15 @@
 import { randomUUID } from 'node:crypto';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
-import { ClientGoneAbort, drain, HttpError, ShutdownAbort, type ErrorCode, type HandlerInfo, type PluginContext } from 'jararaca';
+import { ClientGoneAbort, drain, HttpError, ShutdownAbort, type ErrorCode, type Execution, type HandlerInfo, type PluginContext } from 'jararaca';
 import type { RawData, WebSocket } from 'ws';
 import type { WsPacket } from './backend.ts';
 import { LocalConnection, type ConnectionRegistry } from './connection.ts';
-import { WS_KIND } from './decorators.ts';
+import { WS_KIND, type WsEventDetails } from './decorators.ts';
 import type { Endpoint } from './endpoints.ts';
 import { encodeMessage } from './manager.ts';
 import { WsClose, WsError, type WsMessage } from './messages.ts';
 import type { ResolvedOptions } from './options.ts';
-
-type Details = { connectionId: string; path: string; event: 'connect' | 'message' | 'close'; connection: LocalConnection } & Record<string, unknown>;
 
 export class WebSocketServer {
   /** Handler chains still running (close handlers after a disconnect...), awaited at stop. */
@@ -219,9 +217,9 @@ export class WebSocketServer {
     }
   }
 
-  async #run(handler: HandlerInfo, connection: LocalConnection, logger: FastifyBaseLogger, details: Omit<Details, 'connectionId' | 'path' | 'connection'>, fn: Parameters<PluginContext<unknown>['execute']>[1]): Promise<unknown> {
+  async #run(handler: HandlerInfo<typeof WS_KIND>, connection: LocalConnection, logger: FastifyBaseLogger, details: WsEventDetails, fn: (execution: Execution<typeof WS_KIND>) => Promise<unknown>): Promise<unknown> {
     // `handle`: the execution is known as soon as it exists, and makes no AbortSignal unless aborted or read.
-    const running: NonNullable<LocalConnection['running']> = { event: details.event as string, handler: handler.name };
+    const running: NonNullable<LocalConnection['running']> = { event: details.event, handler: handler.name };
     connection.running = running;
     this.#running.add(running);
     try {

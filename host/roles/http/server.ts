@@ -28,10 +28,6 @@ export function joinPath(prefix: string, path: string): string {
   return joined.length > 1 ? joined.replace(/\/$/, '') : joined;
 }
 
-export function routeOf(handler: HandlerInfo): RouteSpec & RestControllerSpec {
-  return handler.spec as RouteSpec & RestControllerSpec;
-}
-
 /** A request being handled; `execution` is set by host.execute (the ExecutionInit `handle`). */
 interface RequestEntry {
   execution?: Execution;
@@ -112,7 +108,7 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
   inFlightOf.set(app, inFlight);
 
   for (const handler of host.handlers.ofKind('http')) {
-    const spec = routeOf(handler);
+    const spec = handler.spec;
     const url = joinPath(spec.prefix ?? '', spec.path ?? '');
     try {
       app.route({
@@ -135,7 +131,7 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
   return app as unknown as FastifyInstance;
 }
 
-async function handleRequest(host: Host, handler: HandlerInfo, spec: RouteSpec, request: FastifyRequest, reply: FastifyReply, inFlight: Set<RequestEntry>): Promise<unknown> {
+async function handleRequest(host: Host, handler: HandlerInfo<'http'>, spec: RouteSpec, request: FastifyRequest, reply: FastifyReply, inFlight: Set<RequestEntry>): Promise<unknown> {
   // One listener and no AbortSignal per request: the execution makes its signal only when
   // someone reads it. A response closed before it finished means the client left (Node's way
   // to tell an aborted request: 'close' with writableFinished still false).
@@ -194,7 +190,7 @@ export async function startHttpRole(host: Host, options: HttpRoleOptions = {}): 
 
 export function describeRoutes(host: Host): string[] {
   return host.handlers.ofKind('http').map((h) => {
-    const r = routeOf(h);
+    const r = h.spec;
     return `${r.method.padEnd(7)} ${joinPath(r.prefix ?? '', r.path ?? '')}  → ${h.name}`;
   });
 }

@@ -27,7 +27,7 @@ export function resolveActions(host: Host, only?: readonly string[]): ResolvedAc
   const actions: ResolvedAction[] = [];
   const names = new Map<string, string>();
   for (const handler of host.handlers.ofKind('scheduled')) {
-    const spec = handler.spec as ScheduledActionSpec;
+    const spec = handler.spec;
     const name = spec.name ?? handler.name;
     const problem = (message: string) => decl.report(['controllers'], `scheduled action '${name}' (${handler.name}): ${message}`);
     const before = decl.problems.length;

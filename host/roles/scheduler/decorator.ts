@@ -5,6 +5,23 @@ import { declareHandlerKind } from '../../core/handler-kinds.ts';
 // Scheduled actions are run by the host's own scheduler role.
 declareHandlerKind('scheduled', { isServed: () => true });
 
+/** What a scheduled run's execution carries. */
+export interface ScheduledDetails {
+  /** The cron slot this run is for. */
+  readonly slot: Date;
+  readonly firedAt: Date;
+  readonly cron: string;
+  /** The action's name. */
+  readonly action: string;
+}
+
+declare module '../../core/execution.ts' {
+  interface ExecutionKinds {
+    /** A scheduled run: the slot; the action as declared. */
+    scheduled: { details: ScheduledDetails; spec: ScheduledActionSpec };
+  }
+}
+
 /** What happens to a slot that comes while the previous run of the same action is still running. */
 export type OverlapPolicy = 'skip' | 'allow' | 'buffer-one';
 

@@ -19,6 +19,13 @@ declareHandlerKind('message', {
   missing: (names) => `message handlers (${names.join(', ')}) need a message transport, and no declared plugin provides one: add '- use: message-bus' with { url: "\${AMQP_URL:-memory://}" }`,
 });
 
+declare module '../../core/execution.ts' {
+  interface ExecutionKinds {
+    /** A bus message: its context and validated payload; the handler as declared. */
+    message: { details: { readonly message: MessageContext; readonly payload: unknown }; spec: MessageHandlerSpec };
+  }
+}
+
 export type MessageKind = 'task' | 'event';
 
 declare const payloadType: unique symbol;
@@ -146,7 +153,7 @@ export interface MessageContext {
 
 /** A resolved handler: what the worker consumes and the dlq command addresses. */
 export interface MessageHandlerPlan {
-  readonly info: HandlerInfo;
+  readonly info: HandlerInfo<'message'>;
   readonly name: string;
   readonly message: MessageDefinition;
   readonly queue: string;
@@ -156,9 +163,9 @@ export interface MessageHandlerPlan {
   readonly prefetch: number;
 }
 
-export function planHandlers(serviceName: string, handlers: readonly HandlerInfo[], defaultPrefetch = 10): MessageHandlerPlan[] {
+export function planHandlers(serviceName: string, handlers: readonly HandlerInfo<'message'>[], defaultPrefetch = 10): MessageHandlerPlan[] {
   return handlers.map((info) => {
-    const spec = info.spec as MessageHandlerSpec;
+    const spec = info.spec;
     const name = spec.name ?? info.name;
     return {
       info,

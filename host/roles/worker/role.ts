@@ -71,7 +71,7 @@ export function transportOf(host: Host): MessageTransport | undefined {
 interface InFlight {
   delivery: Delivery;
   /** Set by host.execute as soon as the execution exists (there is none for a poison message). */
-  execution?: Execution;
+  execution?: Execution<'message'>;
   settled: boolean;
   done: Promise<void>;
 }
@@ -109,7 +109,7 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
   // One delivery, start to settlement. Per-handler things (logger, invoker) are made once at
   // start; per message there is one execution and this one async function, nothing else that
   // a no-op handler would not need (an AbortSignal is made only when someone reads one).
-  const handle = async (plan: MessageHandlerPlan, log: FastifyBaseLogger, invoke: (exec: Execution) => Promise<unknown>, entry: InFlight): Promise<void> => {
+  const handle = async (plan: MessageHandlerPlan, log: FastifyBaseLogger, invoke: (exec: Execution<'message'>) => Promise<unknown>, entry: InFlight): Promise<void> => {
     const delivery = entry.delivery;
     try {
       let payload: unknown;
@@ -178,9 +178,8 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
     for (const plan of plans) {
       // One child logger per handler: a pino child per message costs more than the rest of the dispatch.
       const log = logger.child({ handler: plan.name }) as FastifyBaseLogger;
-      const invoke = (exec: Execution) => {
-        const details = exec.details as { message: MessageContext; payload: unknown };
-        return host.handlers.invoke(exec, plan.info, details.payload, details.message);
+      const invoke = (exec: Execution<'message'>) => {
+        return host.handlers.invoke(exec, plan.info, exec.details.payload, exec.details.message);
       };
       consumers.push(
         await transport.consume(plan.queue, plan.prefetch, (delivery) => {
