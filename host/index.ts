@@ -3,6 +3,8 @@
 export { RestController, Get, Post, Put, Patch, Delete, SetMetadata, classDecorator, handlerDecorator, controllerMetadata } from './core/decorators.ts';
 export type { RouteOptions, RouteSpec, HttpMethod, MetadataKey, HandlerSpec, ControllerMetadata } from './core/decorators.ts';
 export { definePlugin } from './core/plugin.ts';
+export { parseCommandArgs } from './core/command-args.ts';
+export type { CommandArgs } from './core/command-args.ts';
 export { declareHandlerKind } from './core/handler-kinds.ts';
 export type { HandlerKindSpec, ServedContext } from './core/handler-kinds.ts';
 export type { PluginCommand, PluginCommandContext, PluginDefinition, PluginInstance, PluginContext, PluginCheckContext, HandlerRegistry, HealthReport, Role } from './core/plugin.ts';

@@ -2,8 +2,7 @@
 // The plugin contributes it through `commands` in its definition: the host runs it with the
 // service's declaration loaded (not started).
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { redactUrl, type PluginCommand } from 'jararaca';
+import { parseCommandArgs, redactUrl, type PluginCommand } from 'jararaca';
 import { createKnex } from './engine.ts';
 import { makeMigration, migrateLatest, migrateRollback, migrationStatus } from './migrations.ts';
 
@@ -25,27 +24,9 @@ type Options = { connection?: string; url: string; pool?: { min?: number; max?: 
 export const migrateCommand: PluginCommand<Options> = {
   summary: 'run, undo or list knex migrations of a knex-session plugin',
   async run({ argv, io, entries, file, resolvePath }) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { config: { type: 'string', short: 'c' }, connection: { type: 'string' }, all: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      });
-    } catch (err) {
-      io.stderr.write(`jararaca-host migrate: ${(err as Error).message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    const { values, positionals } = parsed;
-    const action = positionals[0];
-    if (values.help || !action) {
-      (values.help ? io.stdout : io.stderr).write(USAGE + '\n');
-      return values.help ? 0 : 2;
-    }
-    if (!['latest', 'rollback', 'status', 'make'].includes(action)) {
-      io.stderr.write(`jararaca-host migrate: unknown action '${action}'\n\n${USAGE}\n`);
-      return 2;
-    }
+    const args = parseCommandArgs({ name: 'migrate', argv, io, usage: USAGE, actions: ['latest', 'rollback', 'status', 'make'], options: { connection: { type: 'string' }, all: { type: 'boolean' } } });
+    if (typeof args === 'number') return args;
+    const { action, values, positionals } = args;
     const name = values.connection ?? 'default';
     const entry = entries.find((e) => (e.options.connection ?? 'default') === name);
     if (!entry) {

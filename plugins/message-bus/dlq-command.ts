@@ -1,7 +1,6 @@
 // `jararaca-host dlq list|requeue|purge --handler NAME [--limit N]`: the dead-letter queue of
 // one message handler, through the plugin's own transport (nothing else of the service starts).
-import { parseArgs } from 'node:util';
-import { JararacaError, planHandlers, RoleUnavailableError, TRANSPORT_CAPABILITY, type MessageTransport, type PluginCommand } from 'jararaca';
+import { JararacaError, parseCommandArgs, planHandlers, RoleUnavailableError, TRANSPORT_CAPABILITY, type MessageTransport, type PluginCommand } from 'jararaca';
 
 const USAGE = `Usage: jararaca-host dlq list|requeue|purge --handler NAME [--limit N] [--config PATH]
 
@@ -14,25 +13,11 @@ const USAGE = `Usage: jararaca-host dlq list|requeue|purge --handler NAME [--lim
 export const dlqCommand: PluginCommand = {
   summary: "list, requeue or purge a message handler's dead-letter queue",
   async run({ argv, io, service, handlers, start }) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { config: { type: 'string', short: 'c' }, handler: { type: 'string' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      });
-    } catch (err) {
-      io.stderr.write(`jararaca-host dlq: ${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    const { values, positionals } = parsed;
-    const action = positionals[0];
-    if (values.help || !action) {
-      (values.help ? io.stdout : io.stderr).write(USAGE);
-      return values.help ? 0 : 2;
-    }
-    if (!['list', 'requeue', 'purge'].includes(action) || !values.handler) {
-      io.stderr.write(`jararaca-host dlq: ${values.handler ? `unknown action '${action}'` : '--handler NAME is required'}\n\n${USAGE}`);
+    const args = parseCommandArgs({ name: 'dlq', argv, io, usage: USAGE, actions: ['list', 'requeue', 'purge'], options: { handler: { type: 'string' }, limit: { type: 'string' } } });
+    if (typeof args === 'number') return args;
+    const { action, values } = args;
+    if (!values.handler) {
+      io.stderr.write(`jararaca-host dlq: --handler NAME is required\n\n${USAGE}`);
       return 2;
     }
     const limit = values.limit === undefined ? undefined : Number(values.limit);

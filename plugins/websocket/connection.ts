@@ -119,9 +119,7 @@ export class ConnectionRegistry {
     if (!connection) return;
     for (const room of rooms) {
       connection.rooms.add(room);
-      let members = this.#rooms.get(room);
-      if (!members) this.#rooms.set(room, (members = new Set()));
-      members.add(connection);
+      (this.#rooms.get(room) ?? this.#rooms.set(room, new Set()).get(room)!).add(connection);
     }
   }
 
