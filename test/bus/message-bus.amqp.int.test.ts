@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import amqp from 'amqplib';
 import { http, runHost, servers, spawnHost } from '../support/host.ts';
+import { eventually } from '../support/eventually.ts';
 import { behaviouralSuite, handled, makeService, writes, type BusService } from './message-bus.suite.ts';
 
 const created: BusService[] = [];
@@ -142,12 +143,11 @@ test('amqp: jararaca-host dlq list and requeue round trip', async () => {
   writeFileSync(svc.failFlag, '');
   await http('POST', `${host.url}/t/publish`, { id: 'cli1', mode: 'fail-while-flag' });
   await svc.waitFor('cli1 dead-lettered', (l) => handled(l, 'exact', 'cli1').length === 3);
-  let listed = '';
-  for (let i = 0; i < 50 && !listed.includes('cli1'); i++) {
+  const listed = await eventually('dlq list to show cli1', async () => {
     const r = await runHost(['dlq', 'list', '--config', config, '--handler', 'exact', '--limit', '100'], { env: svc.env });
     assert.equal(r.code, 0, r.stderr);
-    listed = r.stdout;
-  }
+    return r.stdout.includes('cli1') && r.stdout;
+  }, { timeoutMs: 30_000 });
   assert.match(listed, /"error":"flag is set"/);
   rmSync(svc.failFlag);
   const requeued = await runHost(['dlq', 'requeue', '--config', config, '--handler', 'exact'], { env: svc.env });

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { http, spawnHost, uniqueName, writeService, type SpawnedHost } from '../support/host.ts';
+import { eventually } from '../support/eventually.ts';
 
 export interface JournalLine {
   type: string;
@@ -178,12 +179,13 @@ export function makeService(busUrl: string): BusService {
     env: { BUS_URL: busUrl, BUS_EXCHANGE: exchange, JOURNAL: journalFile, FAIL_FLAG: failFlag },
     journal,
     async waitFor(what, predicate, timeoutMs = 15000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const lines = journal();
-        if (predicate(lines)) return lines;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; journal:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
-        await new Promise((r) => setTimeout(r, 50));
+      try {
+        return await eventually(what, () => {
+          const lines = journal();
+          return predicate(lines) && lines;
+        }, { timeoutMs });
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; journal:\n${journal().map((l) => JSON.stringify(l)).join('\n')}`);
       }
     },
   };
@@ -252,13 +254,7 @@ export function behaviouralSuite(label: string, busUrl: () => string, cleanup: (
     // initialDelayMs 100 doubling, ±25% jitter: at least 75 ms then 150 ms (never early).
     assert.ok(attempts[1].t - attempts[0].t >= 70, `first retry after ${attempts[1].t - attempts[0].t} ms`);
     assert.ok(attempts[2].t - attempts[1].t >= 140, `second retry after ${attempts[2].t - attempts[1].t} ms`);
-    let letters: Array<Record<string, unknown>> = [];
-    for (let i = 0; i < 100 && !letters.some((d) => JSON.parse(String(d.body)).id === 'd1'); i++) {
-      letters = await dlq('exact');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const letter = letters.find((d) => JSON.parse(String(d.body)).id === 'd1');
-    assert.ok(letter, 'dead letter present');
+    const letter = await eventually('the dead letter of d1', async () => (await dlq('exact')).find((d) => JSON.parse(String(d.body)).id === 'd1'));
     assert.equal(letter.error, 'boom d1');
     assert.equal(letter.attempts, 3);
     assert.equal(letter.topic, 'item.created');
@@ -271,12 +267,11 @@ export function behaviouralSuite(label: string, busUrl: () => string, cleanup: (
     await http('POST', `${host.url}/kit/raw`, { name: 'Created', topic: 'item.created', raw: JSON.stringify({ id: 'p-bad', unexpected: 1 }) });
     await publish({ id: 'p-good' });
     await svc.waitFor('good message after poison', (l) => writes(l, 'p-good').length === 1);
-    let letters: Array<Record<string, unknown>> = [];
-    for (let i = 0; i < 100; i++) {
-      letters = (await dlq('exact')).filter((d) => String(d.body) === 'not json {' || String(d.body).includes('p-bad'));
-      if (letters.length === 2) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const poison = async () => (await dlq('exact')).filter((d) => String(d.body) === 'not json {' || String(d.body).includes('p-bad'));
+    const letters = await eventually('both poison messages dead-lettered', async () => {
+      const found = await poison();
+      return found.length >= 2 && found;
+    });
     assert.equal(letters.length, 2);
     for (const l of letters) {
       assert.equal(l.attempts, 1);
@@ -307,7 +302,7 @@ export function behaviouralSuite(label: string, busUrl: () => string, cleanup: (
     writeFileSync(svc.failFlag, '');
     await publish({ id: 'rq1', mode: 'fail-while-flag' });
     await svc.waitFor('rq1 dead-lettered', (l) => handled(l, 'exact', 'rq1').length === 3);
-    for (let i = 0; i < 100 && !(await dlq('exact')).some((d) => String(d.body).includes('rq1')); i++) await new Promise((r) => setTimeout(r, 50));
+    await eventually('rq1 in the dead-letter queue', async () => (await dlq('exact')).some((d) => String(d.body).includes('rq1')));
     rmSync(svc.failFlag);
     const moved = (await http('POST', `${host.url}/kit/dlq/${svc.name}.exact/requeue`)).body.moved as number;
     assert.ok(moved >= 1);

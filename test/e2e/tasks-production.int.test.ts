@@ -9,6 +9,7 @@ import amqp from 'amqplib';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { freePort, http, repoRoot, runHost, servers, spawnHost, uniqueName, type SpawnedHost } from '../support/host.ts';
+import { eventually } from '../support/eventually.ts';
 
 const config = path.join(repoRoot, 'examples/tasks/service.yaml');
 const database = uniqueName('tasks_e2e');
@@ -73,13 +74,10 @@ describe('the tasks example on PostgreSQL, RabbitMQ and Redis, one role per proc
       socket.once('open', resolve);
       socket.once('error', reject);
     });
-    const waitFor = async (predicate: () => boolean, what: string, ms = 10000) => {
-      const deadline = Date.now() + ms;
-      while (!predicate()) {
-        if (Date.now() > deadline) throw new Error(`${what} not seen; frames: ${JSON.stringify(frames)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
+    const waitFor = (predicate: () => boolean, what: string, ms = 10000) =>
+      eventually(`${what}`, predicate, { timeoutMs: ms }).catch((err: Error) => {
+        throw new Error(`${err.message}; frames: ${JSON.stringify(frames)}`);
+      });
     await waitFor(() => frames.some((f) => f.type === 'hello'), 'hello');
 
     const created = await http('POST', `${httpB.url}/tasks`, { title: 'across processes' });
@@ -117,13 +115,12 @@ describe('the tasks example on PostgreSQL, RabbitMQ and Redis, one role per proc
     await db.connect();
     const id = '11111111-2222-4333-8444-555555555555';
     await db.query("INSERT INTO tasks (id, title, status, created_at) VALUES ($1, 'stale', 'pending', now() - interval '60 seconds')", [id]);
-    const deadline = Date.now() + 20000;
-    for (;;) {
-      const { rows } = await db.query('SELECT status FROM tasks WHERE id = $1', [id]);
-      if (rows[0]?.status === 'done') break;
-      if (Date.now() > deadline) throw new Error(`the stale task was not republished and done; scheduler output:\n${schedulers[0].output().slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await eventually('the stale task to be republished and done', async () => (await db.query('SELECT status FROM tasks WHERE id = $1', [id])).rows[0]?.status === 'done', {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; scheduler output:\n${schedulers[0].output().slice(-3000)}`);
+    });
     await db.end();
     // Let a few more 5-second slots pass, then count fires per slot across the three processes.
     await new Promise((r) => setTimeout(r, 6000));

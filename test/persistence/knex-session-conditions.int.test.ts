@@ -7,6 +7,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort, http, runHost, servers, spawnHost, writeService, type SpawnedHost } from '../support/host.ts';
+import { eventually } from '../support/eventually.ts';
 import { freshDatabase, sessionServiceFiles } from './knex-session-suite.ts';
 
 /** Forwards 127.0.0.1:port to PostgreSQL while open; close() also cuts the open connections. */
@@ -37,16 +38,6 @@ class TcpProxy {
     const server = this.#server;
     this.#server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -81,7 +72,7 @@ describe('knex-session when PostgreSQL is unreachable', () => {
     const line = await host.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('database unreachable'));
     assert.match(String(line.msg), new RegExp(`database unreachable at 127\\.0\\.0\\.1:${proxy.port} \\(connection 'default'\\): .*ECONNREFUSED`));
     assert.doesNotMatch(host.output(), /jararaca:jararaca@/, 'no password in the logs');
-    await until('/health/live', async () => ((await http('GET', `${host.url}/health/live`).catch(() => undefined))?.status === 200 ? true : undefined));
+    await eventually('/health/live', async () => ((await http('GET', `${host.url}/health/live`).catch(() => undefined))?.status === 200 ? true : undefined), { timeoutMs: 20_000 });
     const ready = await http('GET', `${host.url}/health/ready`);
     assert.equal(ready.status, 503);
     assert.equal(ready.body.checks['knex-session'].ready, false);
@@ -98,7 +89,7 @@ describe('knex-session when PostgreSQL is unreachable', () => {
     assert.equal(host.child.exitCode, null);
     assert.equal(host.logs().filter((l) => String(l.msg).startsWith('database unreachable')).length, 1, 'one line, not one per retry');
     await proxy.open();
-    await until('ready', async () => ((await http('GET', `${host.url}/health/ready`)).status === 200 ? true : undefined));
+    await eventually('ready', async () => ((await http('GET', `${host.url}/health/ready`)).status === 200 ? true : undefined), { timeoutMs: 20_000 });
     assert.equal((await http('POST', `${host.url}/items`, { name: 'after-start' })).status, 201);
   });
 
@@ -115,9 +106,9 @@ describe('knex-session when PostgreSQL is unreachable', () => {
       }
       assert.equal(res.body.code, 'JRR_DB_UNAVAILABLE');
     }
-    await until('not ready', async () => ((await http('GET', `${host.url}/health/ready`)).status === 503 ? true : undefined));
+    await eventually('not ready', async () => ((await http('GET', `${host.url}/health/ready`)).status === 503 ? true : undefined), { timeoutMs: 20_000 });
     await proxy.open();
-    await until('ready again', async () => ((await http('GET', `${host.url}/health/ready`)).status === 200 ? true : undefined));
+    await eventually('ready again', async () => ((await http('GET', `${host.url}/health/ready`)).status === 200 ? true : undefined), { timeoutMs: 20_000 });
     assert.equal((await http('POST', `${host.url}/items`, { name: 'after-loss' })).status, 201);
     assert.equal((await http('GET', `${host.url}/items/count?name=after-loss`)).body.count, 1);
     assert.equal((await http('GET', `${host.url}/items/count?name=during-loss-0`)).body.count, 0);

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { freePort, http, runHost, servers, spawnHost, writeService } from '../support/host.ts';
+import { eventually } from '../support/eventually.ts';
 
 const controller = `import { Get, RestController } from 'jararaca';
 @RestController('')
@@ -22,12 +23,7 @@ function service(url: string): string {
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
+  await eventually(what, check, { timeoutMs, intervalMs: 100 });
 }
 
 test('an unreachable Redis does not stop the process: /health/ready is 503 naming it, without the password', async () => {

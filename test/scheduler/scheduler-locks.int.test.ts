@@ -11,6 +11,7 @@ import { selectLock } from '../../host/roles/scheduler/select-lock.ts';
 import { schedulerLockProvider } from '../../plugins/knex-session/scheduler-lock.ts';
 import { redisLockProvider } from '../../plugins/redis/lock.ts';
 import { servers, uniqueName } from '../support/host.ts';
+import { eventually } from '../support/eventually.ts';
 
 const database = uniqueName('jrr_sched_locks');
 const redisPrefix = `${uniqueName('jrr_sched_locks')}:`;
@@ -50,15 +51,6 @@ async function open(url: string, service = 'svc'): Promise<SchedulerLock> {
   const { lock } = selectLock({ url, service, clock: systemClock, providers });
   await lock.open();
   return lock;
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
 }
 
 for (const [kind, url] of Object.entries(backends)) {
@@ -110,7 +102,8 @@ for (const [kind, url] of Object.entries(backends)) {
     test("a dead holder's lease expires", async () => {
       const lease = await a.acquire('run:crash', 300); // never renewed nor released: its holder "died"
       assert.ok(lease);
-      assert.ok(await eventually(async () => (await b.acquire('run:crash', 5000)) !== undefined), 'another replica takes it after the TTL');
+      // Another replica takes it after the TTL.
+      await eventually('another replica to take the lease after its TTL', async () => (await b.acquire('run:crash', 5000)) !== undefined);
       assert.equal(await lease.renew(), false, 'the dead holder cannot renew it back');
     });
   });

@@ -3,6 +3,7 @@
 // (slot, pid) in the backend under test, and a kill -9 of one replica mid-run.
 import assert from 'node:assert/strict';
 import { freePort, spawnHost, type SpawnedHost } from '../support/host.ts';
+import { eventually } from '../support/eventually.ts';
 
 export interface Fire {
   slot: number;
@@ -52,11 +53,7 @@ export async function runThreeReplicas(options: {
 }
 
 async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for fires');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await eventually('fires', check, { timeoutMs, intervalMs: 200 });
 }
 
 /** The lease TTL of the scheduler: a replica killed while running holds its lease this long. */

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventually } from './eventually.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -164,20 +165,15 @@ export async function spawnHost(config: string, options: SpawnOptions = {}): Pro
   };
   const roles = options.args?.includes('--role') ? options.args[options.args.indexOf('--role') + 1] : 'all';
   if (options.waitReady ?? (roles === 'http' || roles === 'all')) {
-    const deadline = Date.now() + (options.timeoutMs ?? 30000);
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`jararaca-host exited with ${child.exitCode} before it was ready:\n${out}`);
-      try {
-        const res = await fetch(`${url}/health/ready`);
-        if (res.status === 200) break;
-      } catch {
-        /* not listening yet */
-      }
-      if (Date.now() > deadline) {
-        await host.stop('SIGKILL');
-        throw new Error(`jararaca-host was not ready within ${options.timeoutMs ?? 30000} ms:\n${out}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
+    const outcome = await eventually(
+      '/health/ready',
+      async () => (child.exitCode !== null ? 'exited' : (await fetch(`${url}/health/ready`)).status === 200 && 'ready'), // a refused connection is retried
+      { timeoutMs: options.timeoutMs ?? 30000, intervalMs: 100 },
+    ).catch(() => 'not ready' as const);
+    if (outcome === 'exited') throw new Error(`jararaca-host exited with ${child.exitCode} before it was ready:\n${out}`);
+    if (outcome === 'not ready') {
+      await host.stop('SIGKILL');
+      throw new Error(`jararaca-host was not ready within ${options.timeoutMs ?? 30000} ms:\n${out}`);
     }
   }
   return host;

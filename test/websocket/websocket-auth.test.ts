@@ -5,6 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
 import { http, spawnHost, writeService } from '../support/host.ts';
+import { eventually } from '../support/eventually.ts';
 
 const controller = `
 import { Post, RestController } from 'jararaca';
@@ -68,8 +69,7 @@ test('a connection @OnConnect refuses receives no broadcast while it waits; an a
     // After the member was accepted.
     await new Promise((r) => setTimeout(r, 1300));
     assert.equal((await http('POST', `${host.url}/secret`)).status, 200);
-    const deadline = Date.now() + 5000;
-    while (member.frames.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await eventually('three frames for the member', () => member.frames.length >= 3, { timeoutMs: 5000 }).catch(() => undefined);
     assert.deepEqual(member.frames.map((f) => f.type), ['welcome', 'secret', 'staff']);
     member.socket.close();
   } finally {

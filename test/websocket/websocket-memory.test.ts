@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { http, spawnHost, uniqueName, type SpawnedHost } from '../support/host.ts';
+import { eventually } from '../support/eventually.ts';
 import { TestClient, websocketSuite, writeWsService } from './websocket-suite.ts';
 
 const dirs: string[] = [];
@@ -40,12 +41,11 @@ describe('websocket keep-alive and connection limit', () => {
     assert.equal(response.statusCode, 503);
 
     dead.socket.pause(); // reads nothing, so it never answers pings: like a vanished peer
-    let closed: string[] = [];
-    for (let i = 0; i < 100 && !closed.includes(dead.id); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      closed = (await http('GET', `${host.url}/send/closed`)).body.closed;
-    }
-    assert.ok(closed.includes(dead.id), 'the dead connection was not cleaned up');
+    // The dead connection is cleaned up.
+    const closed = await eventually('the dead connection to be cleaned up', async () => {
+      const ids = (await http('GET', `${host.url}/send/closed`)).body.closed as string[];
+      return ids.includes(dead.id) && ids;
+    }, { intervalMs: 100 });
     assert.ok(!closed.includes(live.id), 'a live connection (answering pings) was cut');
     const again = await TestClient.connect(host.url);
     assert.equal((await http('POST', `${host.url}/send/broadcast`, { type: 'still.alive' })).status, 204);

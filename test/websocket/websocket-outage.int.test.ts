@@ -10,32 +10,33 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort, http, spawnHost, uniqueName, type SpawnedHost } from '../support/host.ts';
+import { eventually } from '../support/eventually.ts';
 import { TestClient, writeWsService } from './websocket-suite.ts';
 
 async function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
+  const listening = () =>
+    new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1', () => {
         s.end();
         resolve(true);
       });
       s.on('error', () => resolve(false));
     });
-    if (up) return child;
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    await eventually(`redis-server to listen on port ${port}`, listening, { timeoutMs: 5000 });
+    return child;
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
   }
-  child.kill('SIGKILL');
-  throw new Error(`redis-server did not start on port ${port}`);
 }
 
-async function waitForStatus(url: string, status: number): Promise<{ status: number; body: any }> {
-  for (let i = 0; i < 300; i++) {
+function waitForStatus(url: string, status: number): Promise<{ status: number; body: any }> {
+  return eventually(`${url} to answer ${status}`, async () => {
     const res = await http('GET', url);
-    if (res.status === status) return res;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never answered ${status}`);
+    return res.status === status && res;
+  }, { timeoutMs: 30_000, intervalMs: 100 });
 }
 
 describe('websocket through a Redis outage', () => {
