@@ -30,7 +30,6 @@ function parsed(text: string, env: Env = {}) {
   return decl.service;
 }
 
-
 const silent = createLogger({ level: 'silent' });
 const modules = '../../test/fixtures/modules';
 
@@ -46,270 +45,154 @@ async function hostProblems(yaml: string, env: Env = {}, logger: typeof silent |
   return assert.fail('expected Host.load to reject the declaration');
 }
 
-describe('YAML syntax errors stop before anything else, at the right line', () => {
-  it('a key indented less than its siblings', () => {
-    assert.deepEqual(problems('name: x\nhttp:\n  port: 1\n host: a\n'), [
+const notAMapping = "the declaration must be a mapping of keys, starting with 'name: <service-name>', but";
+const severalMistakes = [
+  'name: Tasks', // 1
+  'http:', // 2
+  '  port: ${PORT}', // 3
+  '  bodyLimit: 0', // 4
+  'logging:', // 5
+  '  level: loud', // 6
+  'providers:', // 7
+  '  clock: {}', // 8
+  'controller:', // 9
+  '  - ./a.ts', // 10
+].join('\n');
+
+// The malformed declarations, one row each: the YAML, and every problem reported for it
+// (file:line:col path: message). Tests that need files, an environment or more than one call
+// stay as tests of their own below.
+const MALFORMED: Array<{ group: string; title: string; yaml: string; problems: string[] }> = [
+  { group: 'YAML syntax errors stop before anything else, at the right line', title: 'a key indented less than its siblings', yaml: 'name: x\nhttp:\n  port: 1\n host: a\n', problems: [
       'service.yaml:4:1 YAML: All mapping items must start at the same column; check the indentation: the keys of one mapping must start in the same column',
-    ]);
-  });
-
-  it('a key indented more than its siblings is one problem, not two', () => {
-    assert.deepEqual(problems('name: x\nhttp:\n  port: 1\n   host: a\n'), [
+    ] },
+  { group: 'YAML syntax errors stop before anything else, at the right line', title: 'a key indented more than its siblings is one problem, not two', yaml: 'name: x\nhttp:\n  port: 1\n   host: a\n', problems: [
       'service.yaml:3:9 YAML: Nested mappings are not allowed in compact mappings; check the indentation: the keys of one mapping must start in the same column, and a nested mapping goes on the lines below its key',
-    ]);
-  });
-
-  it('an unclosed double quote points at where the string opens, not at the end of the file', () => {
-    assert.deepEqual(problems('name: "x\nhttp:\n  port: 1\n'), ['service.yaml:1:7 YAML: this double-quoted string is never closed: add the closing "']);
-  });
-
-  it('an unclosed single quote', () => {
-    assert.deepEqual(problems("name: x\nhttp:\n  host: 'abc\n  port: 1\n"), ["service.yaml:3:9 YAML: this single-quoted string is never closed: add the closing '"]);
-  });
-
-  it('a duplicate key names the key and the line of its first occurrence', () => {
-    assert.deepEqual(problems('name: x\nhttp:\n  port: 1\n  port: 2\n'), ["service.yaml:4:3 YAML: key 'port' appears twice in the same mapping (first on line 3): keep one"]);
-  });
-
-  it('a tab used for indentation', () => {
-    assert.deepEqual(problems('name: x\nhttp:\n\tport: 1\n'), ['service.yaml:3:1 YAML: Tabs are not allowed as indentation; indent with spaces']);
-  });
-
-  it('a key missing its colon', () => {
-    assert.deepEqual(problems('name: x\nhttp\n  port: 1\n'), [
+    ] },
+  { group: 'YAML syntax errors stop before anything else, at the right line', title: 'an unclosed double quote points at where the string opens, not at the end of the file', yaml: 'name: "x\nhttp:\n  port: 1\n', problems: ['service.yaml:1:7 YAML: this double-quoted string is never closed: add the closing "'] },
+  { group: 'YAML syntax errors stop before anything else, at the right line', title: 'an unclosed single quote', yaml: "name: x\nhttp:\n  host: 'abc\n  port: 1\n", problems: ["service.yaml:3:9 YAML: this single-quoted string is never closed: add the closing '"] },
+  { group: 'YAML syntax errors stop before anything else, at the right line', title: 'a duplicate key names the key and the line of its first occurrence', yaml: 'name: x\nhttp:\n  port: 1\n  port: 2\n', problems: ["service.yaml:4:3 YAML: key 'port' appears twice in the same mapping (first on line 3): keep one"] },
+  { group: 'YAML syntax errors stop before anything else, at the right line', title: 'a tab used for indentation', yaml: 'name: x\nhttp:\n\tport: 1\n', problems: ['service.yaml:3:1 YAML: Tabs are not allowed as indentation; indent with spaces'] },
+  { group: 'YAML syntax errors stop before anything else, at the right line', title: 'a key missing its colon', yaml: 'name: x\nhttp\n  port: 1\n', problems: [
       "service.yaml:2:1 YAML: Implicit keys need to be on a single line; a key must fit on one line and end with ':'; check for a missing ':' or wrong indentation",
-    ]);
-  });
-
-  it('two YAML documents in one file', () => {
-    assert.deepEqual(problems('name: x\n---\nname: y\n'), [
+    ] },
+  { group: 'YAML syntax errors stop before anything else, at the right line', title: 'two YAML documents in one file', yaml: 'name: x\n---\nname: y\n', problems: [
       "service.yaml:2:1 YAML: the file holds more than one YAML document ('---'): a declaration is one document; remove the '---' line and what follows it",
-    ]);
-  });
-});
-
-describe('the shape of the declaration', () => {
-  const notAMapping = "the declaration must be a mapping of keys, starting with 'name: <service-name>', but";
-
-  it('an empty file', () => {
-    assert.deepEqual(problems(''), [`service.yaml:1:1 ${notAMapping} the file is empty`]);
-  });
-
-  it('a file of comments only is empty too', () => {
-    assert.deepEqual(problems('# yaml-language-server: $schema=../schemas/service.schema.json\n# nothing yet\n'), [`service.yaml:1:1 ${notAMapping} the file is empty`]);
-  });
-
-  it('a list at the top level', () => {
-    assert.deepEqual(problems('- name: x\n- name: y\n'), [`service.yaml:1:1 ${notAMapping} it is a list`]);
-  });
-
-  it('a bare scalar at the top level', () => {
-    assert.deepEqual(problems('tasks\n'), [`service.yaml:1:1 ${notAMapping} it is the string "tasks"`]);
-  });
-
-  it('a missing name is reported at the first key of the root mapping (a root-level problem has no path)', () => {
-    assert.deepEqual(problems('# my service\n\nhttp:\n  port: 1\n'), [
+    ] },
+  { group: 'the shape of the declaration', title: 'an empty file', yaml: '', problems: [`service.yaml:1:1 ${notAMapping} the file is empty`] },
+  { group: 'the shape of the declaration', title: 'a file of comments only is empty too', yaml: '# yaml-language-server: $schema=../schemas/service.schema.json\n# nothing yet\n', problems: [`service.yaml:1:1 ${notAMapping} the file is empty`] },
+  { group: 'the shape of the declaration', title: 'a list at the top level', yaml: '- name: x\n- name: y\n', problems: [`service.yaml:1:1 ${notAMapping} it is a list`] },
+  { group: 'the shape of the declaration', title: 'a bare scalar at the top level', yaml: 'tasks\n', problems: [`service.yaml:1:1 ${notAMapping} it is the string "tasks"`] },
+  { group: 'the shape of the declaration', title: 'a missing name is reported at the first key of the root mapping (a root-level problem has no path)', yaml: '# my service\n\nhttp:\n  port: 1\n', problems: [
       "service.yaml:3:1 missing required key 'name' (Service name: lower case letters, digits, '.', '_', '-'. Prefixes queue names and log lines.)",
-    ]);
-  });
-
-  it('a name that breaks the pattern says which characters are allowed', () => {
-    assert.deepEqual(problems('name: My Service\n'), [
+    ] },
+  { group: 'the shape of the declaration', title: 'a name that breaks the pattern says which characters are allowed', yaml: 'name: My Service\n', problems: [
       `service.yaml:1:7 name: must start with a lower case letter and contain only lower case letters, digits, '.', '_' or '-' (got the string "My Service")`,
-    ]);
-  });
-
-  it('a name longer than 100 characters', () => {
-    assert.deepEqual(problems(`name: ${'a'.repeat(101)}\n`), ['service.yaml:1:7 name: must be at most 100 characters long (got 101)']);
-  });
-
-  it('an unknown top-level key suggests the closest one and lists the allowed keys', () => {
-    assert.deepEqual(problems('name: x\ncontrolers:\n  - ./a.ts\n'), [
+    ] },
+  { group: 'the shape of the declaration', title: 'a name longer than 100 characters', yaml: `name: ${'a'.repeat(101)}\n`, problems: ['service.yaml:1:7 name: must be at most 100 characters long (got 101)'] },
+  { group: 'the shape of the declaration', title: 'an unknown top-level key suggests the closest one and lists the allowed keys', yaml: 'name: x\ncontrolers:\n  - ./a.ts\n', problems: [
       "service.yaml:2:1 controlers: unknown key 'controlers' (did you mean 'controllers'?); allowed: $schema, name, config, providers, interceptors, controllers, http, worker, scheduler, logging",
-    ]);
-  });
-
-  it('an unknown top-level key with no close match only lists the allowed keys', () => {
-    assert.deepEqual(problems('name: x\ndatabase: postgres://db\n'), [
+    ] },
+  { group: 'the shape of the declaration', title: 'an unknown top-level key with no close match only lists the allowed keys', yaml: 'name: x\ndatabase: postgres://db\n', problems: [
       "service.yaml:2:1 database: unknown key 'database'; allowed: $schema, name, config, providers, interceptors, controllers, http, worker, scheduler, logging",
-    ]);
-  });
-
-  it('an unknown key under http', () => {
-    assert.deepEqual(problems('name: x\nhttp:\n  prot: 3000\n'), [
+    ] },
+  { group: 'the shape of the declaration', title: 'an unknown key under http', yaml: 'name: x\nhttp:\n  prot: 3000\n', problems: [
       "service.yaml:3:3 http.prot: unknown key 'prot' (did you mean 'port'?); allowed: host, port, bodyLimit, shutdownTimeoutMs, requestTimeoutMs, trustProxy",
-    ]);
-  });
-
-  it('an unknown key under worker', () => {
-    assert.deepEqual(problems('name: x\nworker:\n  prefech: 5\n'), [
+    ] },
+  { group: 'the shape of the declaration', title: 'an unknown key under worker', yaml: 'name: x\nworker:\n  prefech: 5\n', problems: [
       "service.yaml:3:3 worker.prefech: unknown key 'prefech' (did you mean 'prefetch'?); allowed: prefetch, healthPort, shutdownTimeoutMs",
-    ]);
-  });
-
-  it('an unknown key under scheduler', () => {
-    assert.deepEqual(problems('name: x\nscheduler:\n  timeZone: UTC\n'), [
+    ] },
+  { group: 'the shape of the declaration', title: 'an unknown key under scheduler', yaml: 'name: x\nscheduler:\n  timeZone: UTC\n', problems: [
       "service.yaml:3:3 scheduler.timeZone: unknown key 'timeZone' (did you mean 'timezone'?); allowed: timezone, healthPort, shutdownTimeoutMs, leaseTtlMs, lock",
-    ]);
-  });
-
-  it('an unknown key under logging', () => {
-    assert.deepEqual(problems('name: x\nlogging:\n  levl: debug\n'), ["service.yaml:3:3 logging.levl: unknown key 'levl' (did you mean 'level'?); allowed: level"]);
-  });
-});
-
-describe('types, ranges and enums', () => {
-  it('a port that is not a number', () => {
-    assert.deepEqual(problems('name: x\nhttp:\n  port: abc\n'), ['service.yaml:3:9 http.port: must be an integer (got the string "abc")']);
-  });
-
-  it('a quoted port is a string: the message says to remove the quotes', () => {
-    assert.deepEqual(problems('name: x\nhttp:\n  port: "3000"\n'), ['service.yaml:3:9 http.port: must be an integer (got the string "3000"); remove the quotes']);
-  });
-
-  it('a negative port', () => {
-    assert.deepEqual(problems('name: x\nhttp:\n  port: -1\n'), ['service.yaml:3:9 http.port: must be at least 0 (got -1)']);
-  });
-
-  it('a port above 65535', () => {
-    assert.deepEqual(problems('name: x\nhttp:\n  port: 70000\n'), ['service.yaml:3:9 http.port: must be at most 65535 (got 70000)']);
-  });
-
-  it('a bodyLimit of 0', () => {
-    assert.deepEqual(problems('name: x\nhttp:\n  bodyLimit: 0\n'), ['service.yaml:3:14 http.bodyLimit: must be at least 1 (got 0)']);
-  });
-
-  it('a boolean where a string is expected', () => {
-    assert.deepEqual(problems('name: x\nscheduler:\n  timezone: true\n'), ['service.yaml:3:13 scheduler.timezone: must be a string (got true)']);
-  });
-
-  it('a string where a boolean is expected (YAML 1.2: yes is text)', () => {
-    assert.deepEqual(problems('name: x\nhttp:\n  trustProxy: yes\n'), ['service.yaml:3:15 http.trustProxy: must be true or false (got the string "yes")']);
-  });
-
-  it('a provider lifetime outside the enum suggests the closest value', () => {
-    assert.deepEqual(problems('name: x\nproviders:\n  clock:\n    value: 1\n    lifetime: singelton\n'), [
+    ] },
+  { group: 'the shape of the declaration', title: 'an unknown key under logging', yaml: 'name: x\nlogging:\n  levl: debug\n', problems: ["service.yaml:3:3 logging.levl: unknown key 'levl' (did you mean 'level'?); allowed: level"] },
+  { group: 'types, ranges and enums', title: 'a port that is not a number', yaml: 'name: x\nhttp:\n  port: abc\n', problems: ['service.yaml:3:9 http.port: must be an integer (got the string "abc")'] },
+  { group: 'types, ranges and enums', title: 'a quoted port is a string: the message says to remove the quotes', yaml: 'name: x\nhttp:\n  port: "3000"\n', problems: ['service.yaml:3:9 http.port: must be an integer (got the string "3000"); remove the quotes'] },
+  { group: 'types, ranges and enums', title: 'a negative port', yaml: 'name: x\nhttp:\n  port: -1\n', problems: ['service.yaml:3:9 http.port: must be at least 0 (got -1)'] },
+  { group: 'types, ranges and enums', title: 'a port above 65535', yaml: 'name: x\nhttp:\n  port: 70000\n', problems: ['service.yaml:3:9 http.port: must be at most 65535 (got 70000)'] },
+  { group: 'types, ranges and enums', title: 'a bodyLimit of 0', yaml: 'name: x\nhttp:\n  bodyLimit: 0\n', problems: ['service.yaml:3:14 http.bodyLimit: must be at least 1 (got 0)'] },
+  { group: 'types, ranges and enums', title: 'a boolean where a string is expected', yaml: 'name: x\nscheduler:\n  timezone: true\n', problems: ['service.yaml:3:13 scheduler.timezone: must be a string (got true)'] },
+  { group: 'types, ranges and enums', title: 'a string where a boolean is expected (YAML 1.2: yes is text)', yaml: 'name: x\nhttp:\n  trustProxy: yes\n', problems: ['service.yaml:3:15 http.trustProxy: must be true or false (got the string "yes")'] },
+  { group: 'types, ranges and enums', title: 'a provider lifetime outside the enum suggests the closest value', yaml: 'name: x\nproviders:\n  clock:\n    value: 1\n    lifetime: singelton\n', problems: [
       'service.yaml:5:15 providers.clock.lifetime: must be one of: "singleton", "scoped", "transient" (got the string "singelton") (did you mean "singleton"?)',
-    ]);
-  });
-
-  it('a logging level outside the enum', () => {
-    assert.deepEqual(problems('name: x\nlogging:\n  level: verbose\n'), [
+    ] },
+  { group: 'types, ranges and enums', title: 'a logging level outside the enum', yaml: 'name: x\nlogging:\n  level: verbose\n', problems: [
       'service.yaml:3:10 logging.level: must be one of: "fatal", "error", "warn", "info", "debug", "trace", "silent" (got the string "verbose")',
-    ]);
-  });
-});
-
-describe('providers', () => {
-  it('a provider with none of value, class, factory', () => {
-    assert.deepEqual(problems('name: x\nproviders:\n  clock:\n    lifetime: scoped\n'), ['service.yaml:4:5 providers.clock: needs exactly one of: value, class, factory']);
-  });
-
-  it('a provider with two of value, class, factory names both', () => {
-    assert.deepEqual(problems('name: x\nproviders:\n  clock:\n    value: 1\n    class: ./clock.ts#Clock\n'), [
+    ] },
+  { group: 'providers', title: 'a provider with none of value, class, factory', yaml: 'name: x\nproviders:\n  clock:\n    lifetime: scoped\n', problems: ['service.yaml:4:5 providers.clock: needs exactly one of: value, class, factory'] },
+  { group: 'providers', title: 'a provider with two of value, class, factory names both', yaml: 'name: x\nproviders:\n  clock:\n    value: 1\n    class: ./clock.ts#Clock\n', problems: [
       "service.yaml:4:5 providers.clock: has 'value' and 'class': keep exactly one of value, class, factory",
-    ]);
-  });
-
-  it('a provider with no body at all is one problem', () => {
-    assert.deepEqual(problems('name: x\nproviders:\n  clock:\n'), ['service.yaml:3:3 providers.clock: must be a mapping (got an empty value)']);
-  });
-
-  it('a class reference without #Export', () => {
-    assert.deepEqual(problems('name: x\nproviders:\n  clock:\n    class: ./clock.ts\n'), [
+    ] },
+  { group: 'providers', title: 'a provider with no body at all is one problem', yaml: 'name: x\nproviders:\n  clock:\n', problems: ['service.yaml:3:3 providers.clock: must be a mapping (got an empty value)'] },
+  { group: 'providers', title: 'a class reference without #Export', yaml: 'name: x\nproviders:\n  clock:\n    class: ./clock.ts\n', problems: [
       'service.yaml:4:12 providers.clock.class: must name a module and one of its exports, as in ./module.ts#ExportName (got the string "./clock.ts")',
-    ]);
-  });
-
-  it('a factory reference whose export is not an identifier', () => {
-    assert.deepEqual(problems('name: x\nproviders:\n  clock:\n    factory: ./clock.ts#make-clock\n'), [
+    ] },
+  { group: 'providers', title: 'a factory reference whose export is not an identifier', yaml: 'name: x\nproviders:\n  clock:\n    factory: ./clock.ts#make-clock\n', problems: [
       'service.yaml:4:14 providers.clock.factory: must name a module and one of its exports, as in ./module.ts#ExportName (got the string "./clock.ts#make-clock")',
-    ]);
-  });
-
-  it('a token with characters a constructor cannot destructure', () => {
-    assert.deepEqual(problems('name: x\nproviders:\n  task-store:\n    value: 1\n'), [
+    ] },
+  { group: 'providers', title: 'a token with characters a constructor cannot destructure', yaml: 'name: x\nproviders:\n  task-store:\n    value: 1\n', problems: [
       `service.yaml:3:3 providers["task-store"]: key 'task-store' is not allowed here: a token is injected by name (constructor({ token })), so it must be a JavaScript identifier: letters, digits, '_' or '$', not starting with a digit`,
-    ]);
-  });
-
-  it('providers written as a list', () => {
-    assert.deepEqual(problems('name: x\nproviders:\n  - clock\n'), ['service.yaml:3:3 providers: must be a mapping (got a list)']);
-  });
-
-  it('an unknown key in a provider', () => {
-    assert.deepEqual(problems('name: x\nproviders:\n  clock:\n    value: 1\n    lifetim: scoped\n'), [
+    ] },
+  { group: 'providers', title: 'providers written as a list', yaml: 'name: x\nproviders:\n  - clock\n', problems: ['service.yaml:3:3 providers: must be a mapping (got a list)'] },
+  { group: 'providers', title: 'an unknown key in a provider', yaml: 'name: x\nproviders:\n  clock:\n    value: 1\n    lifetim: scoped\n', problems: [
       "service.yaml:5:5 providers.clock.lifetim: unknown key 'lifetim' (did you mean 'lifetime'?); allowed: value, class, factory, lifetime, dispose",
-    ]);
-  });
-});
-
-describe('interceptors and controllers', () => {
-  it('interceptors written as a mapping', () => {
-    assert.deepEqual(problems('name: x\ninterceptors:\n  use: config\n'), ['service.yaml:3:3 interceptors: must be a list (got a mapping)']);
-  });
-
-  it('an interceptor without use', () => {
-    assert.deepEqual(problems('name: x\ninterceptors:\n  - with:\n      schema: {}\n'), [
+    ] },
+  { group: 'interceptors and controllers', title: 'interceptors written as a mapping', yaml: 'name: x\ninterceptors:\n  use: config\n', problems: ['service.yaml:3:3 interceptors: must be a list (got a mapping)'] },
+  { group: 'interceptors and controllers', title: 'an interceptor without use', yaml: 'name: x\ninterceptors:\n  - with:\n      schema: {}\n', problems: [
       "service.yaml:3:5 interceptors[0]: missing required key 'use' (A built-in plugin name (config, ...), an installed package, or a path relative to this file.)",
-    ]);
-  });
-
-  it('an interceptor whose with is not a mapping', () => {
-    assert.deepEqual(problems('name: x\ninterceptors:\n  - use: config\n  - use: ./audit.ts\n    with: verbose\n'), [
+    ] },
+  { group: 'interceptors and controllers', title: 'an interceptor whose with is not a mapping', yaml: 'name: x\ninterceptors:\n  - use: config\n  - use: ./audit.ts\n    with: verbose\n', problems: [
       'service.yaml:5:11 interceptors[1].with: must be a mapping (got the string "verbose")',
-    ]);
-  });
-
-  it('an interceptor with an empty use', () => {
-    assert.deepEqual(problems('name: x\ninterceptors:\n  - use: ""\n'), ['service.yaml:3:10 interceptors[0].use: must not be empty']);
-  });
-
-  it('an unknown key in an interceptor', () => {
-    assert.deepEqual(problems('name: x\ninterceptors:\n  - use: config\n    options: {}\n'), [
+    ] },
+  { group: 'interceptors and controllers', title: 'an interceptor with an empty use', yaml: 'name: x\ninterceptors:\n  - use: ""\n', problems: ['service.yaml:3:10 interceptors[0].use: must not be empty'] },
+  { group: 'interceptors and controllers', title: 'an unknown key in an interceptor', yaml: 'name: x\ninterceptors:\n  - use: config\n    options: {}\n', problems: [
       "service.yaml:4:5 interceptors[0].options: unknown key 'options'; allowed: use, with",
-    ]);
-  });
-
-  it('controllers written as one string', () => {
-    assert.deepEqual(problems('name: x\ncontrollers: ./tasks.controller.ts\n'), ['service.yaml:2:14 controllers: must be a list (got the string "./tasks.controller.ts")']);
-  });
-
-  it('an empty controller path', () => {
-    assert.deepEqual(problems('name: x\ncontrollers:\n  - ./a.ts\n  - ""\n'), ['service.yaml:4:5 controllers[1]: must not be empty']);
-  });
-
-  it('a controller that is not a path', () => {
-    assert.deepEqual(problems('name: x\ncontrollers:\n  - 42\n'), ['service.yaml:3:5 controllers[0]: must be a string (got 42)']);
-  });
-});
-
-describe('${VAR} interpolation', () => {
-  it('a missing variable without default names the variable and the JSON path', () => {
-    assert.deepEqual(problems('name: x\ninterceptors:\n  - use: ./audit.ts\n    with:\n      url: ${AUDIT_URL}\n'), [
+    ] },
+  { group: 'interceptors and controllers', title: 'controllers written as one string', yaml: 'name: x\ncontrollers: ./tasks.controller.ts\n', problems: ['service.yaml:2:14 controllers: must be a list (got the string "./tasks.controller.ts")'] },
+  { group: 'interceptors and controllers', title: 'an empty controller path', yaml: 'name: x\ncontrollers:\n  - ./a.ts\n  - ""\n', problems: ['service.yaml:4:5 controllers[1]: must not be empty'] },
+  { group: 'interceptors and controllers', title: 'a controller that is not a path', yaml: 'name: x\ncontrollers:\n  - 42\n', problems: ['service.yaml:3:5 controllers[0]: must be a string (got 42)'] },
+  { group: '${VAR} interpolation', title: 'a missing variable without default names the variable and the JSON path', yaml: 'name: x\ninterceptors:\n  - use: ./audit.ts\n    with:\n      url: ${AUDIT_URL}\n', problems: [
       'service.yaml:5:12 interceptors[0].with.url: environment variable AUDIT_URL is not set; set it, or give a default with ${AUDIT_URL:-default}',
-    ]);
-  });
-
-  it('a missing variable is never an empty string: it is one problem, not also a schema error', () => {
-    assert.deepEqual(problems('name: ${SERVICE_NAME}\nhttp:\n  port: ${PORT}\n'), [
+    ] },
+  { group: '${VAR} interpolation', title: 'a missing variable is never an empty string: it is one problem, not also a schema error', yaml: 'name: ${SERVICE_NAME}\nhttp:\n  port: ${PORT}\n', problems: [
       'service.yaml:1:7 name: environment variable SERVICE_NAME is not set; set it, or give a default with ${SERVICE_NAME:-default}',
       'service.yaml:3:9 http.port: environment variable PORT is not set; set it, or give a default with ${PORT:-default}',
-    ]);
-  });
-
-  it('a missing variable in a list item has the item index in its path', () => {
-    assert.deepEqual(problems('name: x\ncontrollers:\n  - ./a.ts\n  - ${EXTRA_CONTROLLER}\n'), [
+    ] },
+  { group: '${VAR} interpolation', title: 'a missing variable in a list item has the item index in its path', yaml: 'name: x\ncontrollers:\n  - ./a.ts\n  - ${EXTRA_CONTROLLER}\n', problems: [
       'service.yaml:4:5 controllers[1]: environment variable EXTRA_CONTROLLER is not set; set it, or give a default with ${EXTRA_CONTROLLER:-default}',
-    ]);
-  });
-
-  it('each missing variable of one value is reported', () => {
-    assert.deepEqual(problems('name: x\nscheduler:\n  lock: redis://${REDIS_HOST}:${REDIS_PORT}\n'), [
+    ] },
+  { group: '${VAR} interpolation', title: 'each missing variable of one value is reported', yaml: 'name: x\nscheduler:\n  lock: redis://${REDIS_HOST}:${REDIS_PORT}\n', problems: [
       'service.yaml:3:9 scheduler.lock: environment variable REDIS_HOST is not set; set it, or give a default with ${REDIS_HOST:-default}',
       'service.yaml:3:9 scheduler.lock: environment variable REDIS_PORT is not set; set it, or give a default with ${REDIS_PORT:-default}',
-    ]);
+    ] },
+  { group: '${VAR} interpolation', title: 'a missing variable under an unknown key: both are reported', yaml: 'name: x\ndatabase:\n  url: ${DATABASE_URL}\n', problems: [
+      "service.yaml:2:1 database: unknown key 'database'; allowed: $schema, name, config, providers, interceptors, controllers, http, worker, scheduler, logging",
+      'service.yaml:3:8 database.url: environment variable DATABASE_URL is not set; set it, or give a default with ${DATABASE_URL:-default}',
+    ] },
+  { group: '${VAR} interpolation', title: 'a reference filling a whole root-level list item has the index as its path', yaml: '- ${ITEM}\n', problems: [
+      "service.yaml:1:1 the declaration must be a mapping of keys, starting with 'name: <service-name>', but it is a list",
+      'service.yaml:1:3 [0]: environment variable ITEM is not set; set it, or give a default with ${ITEM:-default}',
+    ] },
+  { group: '${VAR} interpolation', title: 'an invalid reference name: ${1BAD}', yaml: 'name: x\nconfig:\n  a: ${1BAD}\n', problems: [
+      "service.yaml:3:6 config.a: '${1BAD}' is not a valid reference: write ${NAME} or ${NAME:-default}, NAME being letters, digits and _ and not starting with a digit; write $${ for a literal ${",
+    ] },
+  { group: 'several mistakes in one run', title: 'are all reported, sorted by line', yaml: severalMistakes, problems: [
+      `service.yaml:1:7 name: must start with a lower case letter and contain only lower case letters, digits, '.', '_' or '-' (got the string "Tasks")`,
+      'service.yaml:3:9 http.port: environment variable PORT is not set; set it, or give a default with ${PORT:-default}',
+      'service.yaml:4:14 http.bodyLimit: must be at least 1 (got 0)',
+      'service.yaml:6:10 logging.level: must be one of: "fatal", "error", "warn", "info", "debug", "trace", "silent" (got the string "loud")',
+      'service.yaml:8:10 providers.clock: needs exactly one of: value, class, factory',
+      "service.yaml:9:1 controller: unknown key 'controller' (did you mean 'controllers'?); allowed: $schema, name, config, providers, interceptors, controllers, http, worker, scheduler, logging",
+    ] },
+];
+
+for (const group of new Set(MALFORMED.map((c) => c.group))) {
+  describe(group, () => {
+    for (const c of MALFORMED.filter((m) => m.group === group)) it(c.title, () => assert.deepEqual(problems(c.yaml), c.problems));
   });
+}
+
+describe('${VAR} interpolation', () => {
 
   it('${VAR:-default} takes the default when VAR is unset, typed like YAML (a whole-value number)', () => {
     const service = parsed('name: x\nhttp:\n  port: ${PORT:-3000}\n  host: ${HOST:-127.0.0.1}\n');
@@ -345,28 +228,8 @@ describe('${VAR} interpolation', () => {
     assert.deepEqual(parsed('name: x\nconfig:\n  template: "Hello $${USER}, from ${HOST:-here}"\n').config, { template: 'Hello ${USER}, from here' });
   });
 
-  it('a missing variable under an unknown key: both are reported', () => {
-    assert.deepEqual(problems('name: x\ndatabase:\n  url: ${DATABASE_URL}\n'), [
-      "service.yaml:2:1 database: unknown key 'database'; allowed: $schema, name, config, providers, interceptors, controllers, http, worker, scheduler, logging",
-      'service.yaml:3:8 database.url: environment variable DATABASE_URL is not set; set it, or give a default with ${DATABASE_URL:-default}',
-    ]);
-  });
-
-  it('a reference filling a whole root-level list item has the index as its path', () => {
-    assert.deepEqual(problems('- ${ITEM}\n'), [
-      "service.yaml:1:1 the declaration must be a mapping of keys, starting with 'name: <service-name>', but it is a list",
-      'service.yaml:1:3 [0]: environment variable ITEM is not set; set it, or give a default with ${ITEM:-default}',
-    ]);
-  });
-
   it('a set variable whose value breaks the schema is reported as the schema error', () => {
     assert.deepEqual(problems('name: x\nhttp:\n  port: ${PORT}\n', { PORT: 'eighty' }), ['service.yaml:3:9 http.port: must be an integer (got the string "eighty")']);
-  });
-
-  it('an invalid reference name: ${1BAD}', () => {
-    assert.deepEqual(problems('name: x\nconfig:\n  a: ${1BAD}\n'), [
-      "service.yaml:3:6 config.a: '${1BAD}' is not a valid reference: write ${NAME} or ${NAME:-default}, NAME being letters, digits and _ and not starting with a digit; write $${ for a literal ${",
-    ]);
   });
 
   it('an unclosed reference', () => {
@@ -377,34 +240,11 @@ describe('${VAR} interpolation', () => {
 });
 
 describe('several mistakes in one run', () => {
-  const yaml = [
-    'name: Tasks', // 1
-    'http:', // 2
-    '  port: ${PORT}', // 3
-    '  bodyLimit: 0', // 4
-    'logging:', // 5
-    '  level: loud', // 6
-    'providers:', // 7
-    '  clock: {}', // 8
-    'controller:', // 9
-    '  - ./a.ts', // 10
-  ].join('\n');
-
-  it('are all reported, sorted by line', () => {
-    assert.deepEqual(problems(yaml), [
-      `service.yaml:1:7 name: must start with a lower case letter and contain only lower case letters, digits, '.', '_' or '-' (got the string "Tasks")`,
-      'service.yaml:3:9 http.port: environment variable PORT is not set; set it, or give a default with ${PORT:-default}',
-      'service.yaml:4:14 http.bodyLimit: must be at least 1 (got 0)',
-      'service.yaml:6:10 logging.level: must be one of: "fatal", "error", "warn", "info", "debug", "trace", "silent" (got the string "loud")',
-      'service.yaml:8:10 providers.clock: needs exactly one of: value, class, factory',
-      "service.yaml:9:1 controller: unknown key 'controller' (did you mean 'controllers'?); allowed: $schema, name, config, providers, interceptors, controllers, http, worker, scheduler, logging",
-    ]);
-  });
 
   it('come as a DeclarationError with a stable code, structured problems and a readable message', () => {
     let error: unknown;
     try {
-      parseDeclaration(yaml, 'service.yaml', {}).throwIfProblems();
+      parseDeclaration(severalMistakes, 'service.yaml', {}).throwIfProblems();
     } catch (err) {
       error = err;
     }
