@@ -22,7 +22,7 @@ export type { HostOptions, RoleHandle, RoleStarter } from './host.ts';
 export type { ServiceDeclaration } from './core/declaration.types.ts';
 export { redactUrl } from './core/logger.ts';
 export { ScheduledAction } from './roles/scheduler/decorator.ts';
-export type { ScheduledActionOptions, ScheduledActionSpec, ScheduledFire, OverlapPolicy, CatchUpPolicy } from './roles/scheduler/decorator.ts';
+export type { ScheduledActionOptions, ScheduledActionSpec, ScheduledDetails, ScheduledFire, OverlapPolicy, CatchUpPolicy } from './roles/scheduler/decorator.ts';
 export { SCHEDULER_LOCK_CAPABILITY } from './roles/scheduler/lock.ts';
 export type { SchedulerLock, SchedulerLockProvider, Lease } from './roles/scheduler/lock.ts';
 export { defineMessage, MessageBusController, MessageHandler, MessageValidationError, planHandlers, TRANSPORT_CAPABILITY } from './roles/worker/messages.ts';
