@@ -4,8 +4,8 @@ export { RestController, Get, Post, Put, Patch, Delete, SetMetadata, classDecora
 export type { RouteOptions, RouteSpec, HttpMethod, MetadataKey, HandlerSpec, ControllerMetadata, LayerEntry } from './core/decorators.ts';
 export { UseMiddleware, UseGuard, GuardRejected } from './core/middleware.ts';
 export type { Middleware, MiddlewareFn, MiddlewareClass, Guard, GuardFn, GuardClass } from './core/middleware.ts';
-export { DomainError, mapError, errorMappingOf } from './core/error-mapping.ts';
-export type { ErrorMapping } from './core/error-mapping.ts';
+export { DomainError, mapError, errorMappingOf, mappedError } from './core/error-mapping.ts';
+export type { ErrorMapping, MappedError } from './core/error-mapping.ts';
 export { definePlugin } from './core/plugin.ts';
 export { declareHandlerKind } from './core/handler-kinds.ts';
 export type { HandlerKindSpec, ServedContext } from './core/handler-kinds.ts';

@@ -53,8 +53,21 @@ export function noRetryReason(err: unknown): string | undefined {
   return undefined;
 }
 
-/** The body and status the HTTP role answers for a mapped error. */
-export function mappedErrorResponse(err: Error, mapping: ErrorMapping): { status: number; code: string; message: string; details?: unknown } {
+/** What a mapped error answers: its status, the body's code, its message and details. */
+export interface MappedError {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly details?: unknown;
+}
+
+/** The answer for an error whose class is mapped (@DomainError / mapError), or undefined: for the HTTP role, the WebSocket plugin, a plugin that answers errors its own way. */
+export function mappedError(err: unknown): MappedError | undefined {
+  const mapping = errorMappingOf(err);
+  return mapping ? mappedErrorResponse(err as Error, mapping) : undefined;
+}
+
+function mappedErrorResponse(err: Error, mapping: ErrorMapping): MappedError {
   const own = (err as { code?: unknown }).code;
   const code = mapping.code ?? (typeof own === 'string' ? own : `JRR_HTTP_${mapping.status}`);
   const details = (err as { details?: unknown }).details;

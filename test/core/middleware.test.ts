@@ -117,6 +117,19 @@ export class OpenController {
   @Get('/token') @UseGuard(requireToken) async token() { return { token: true }; }
 }
 
+// Only for validate's listing: a parent's class-level layers go outside the subclass's; guards
+// and middleware form one chain in the order written.
+@UseMiddleware(function baseMw(e, next) { return next(); })
+class BaseController {}
+@RestController('/child')
+@UseGuard(function childGuard() { return true; })
+export class ChildController extends BaseController {
+  @Get('/c')
+  @UseGuard(function g1() { return true; })
+  @UseMiddleware(function m2(e, next) { return next(); })
+  async c() { return { child: true }; }
+}
+
 @RestController('/errors')
 export class ErrorsController {
   @Get('/missing') async missing() { throw new ThingNotFound('thing 7 not found'); }
@@ -352,6 +365,7 @@ describe('middleware and guards in every role (spawned jararaca-host --role all)
     assert.match(result.stdout, /^ {2}OrderController\.cached \(http\): anonymous → anonymous → shortCircuit$/m);
     assert.match(result.stdout, /^ {2}GuardedController\.a \(http\): guard requireLetIn$/m);
     assert.match(result.stdout, /^ {2}Schedules\.refused \(scheduled\): guard refuse$/m);
+    assert.match(result.stdout, /^ {2}ChildController\.c \(http\): baseMw → guard childGuard → guard g1 → m2$/m);
     assert.doesNotMatch(result.stdout, /OpenController\.x \(http\)/, "a handler without middleware has no chain line");
   });
 });
@@ -382,7 +396,7 @@ export class C { @Get('/') @UseGuard(AuditGuard) async x() { return 1; } }
 describe('the tasks example (spawned, embedded engines)', () => {
   let example: SpawnedHost;
   before(async () => {
-    example = await spawnHost(path.join(repoRoot, 'examples/tasks/service.yaml'), { args: ['--role', 'http'], env: { DATABASE_URL: undefined, AMQP_URL: undefined, REDIS_URL: undefined, TASKS_API_KEY: undefined } });
+    example = await spawnHost(path.join(repoRoot, 'examples/tasks/service.yaml'), { args: ['--role', 'http'], env: { DATABASE_URL: undefined, AMQP_URL: undefined, REDIS_URL: undefined, TASKS_API_KEY: undefined }, timeoutMs: 90000 });
   });
   after(async () => {
     await example?.stop();

@@ -5,6 +5,7 @@
 // for a poison message, requeue at shutdown.
 import type { FastifyBaseLogger } from 'fastify';
 import { noRetryReason } from '../../core/error-mapping.ts';
+import { GuardRejected } from '../../core/middleware.ts';
 import { DeclarationError, RoleUnavailableError } from '../../core/errors.ts';
 import type { Execution } from '../../core/execution.ts';
 import type { Host, RoleHandle } from '../../host.ts';
@@ -155,8 +156,8 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
         // A guard's refusal, or an error mapped with retry: false, would fail the same way again.
         const noRetry = noRetryReason(err);
         if (noRetry) {
-          log.error({ ...about, reason: noRetry }, `message not retried (${noRetry}); dead-lettered`);
-          return await settle(entry, { action: 'dead-letter', error: `${error} (${noRetry})` }, log);
+          log.warn({ ...about, reason: noRetry }, `message not retried (${noRetry}); dead-lettered`);
+          return await settle(entry, { action: 'dead-letter', error: err instanceof GuardRejected ? error : `${error} (${noRetry})` }, log);
         }
         if (delivery.attempt < plan.retry.maxAttempts) {
           const delayMs = retryDelay(plan.retry, delivery.attempt);
