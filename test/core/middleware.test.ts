@@ -138,13 +138,18 @@ export class ErrorsController {
   @Get('/unknown') async unknown() { throw new Error('secret detail'); }
 }
 
+export const Pong = defineMessage({ name: 'Pong', topic: 'mw.pong', kind: 'task', schema: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } });
 export const Ping = defineMessage({ name: 'Ping', topic: 'mw.ping', kind: 'task', schema: { type: 'object', required: ['id', 'mode'], properties: { id: { type: 'string' }, mode: { type: 'string' } } } });
 
 @RestController('/journal')
 export class JournalController {
   @Get('/') async read() { return { events, sched }; }
   @Delete('/') async clear() { events.length = 0; }
-  @Get('/publish/:mode/:id') async publish(request) { usePublisher().publish(Ping, { id: request.params.id, mode: request.params.mode }); return { queued: true }; }
+  @Get('/publish/:mode/:id') async publish(request) {
+    if (request.params.mode === 'pong') usePublisher().publish(Pong, { id: request.params.id });
+    else usePublisher().publish(Ping, { id: request.params.id, mode: request.params.mode });
+    return { queued: true };
+  }
 }
 
 @MessageBusController()
@@ -156,6 +161,9 @@ export class PingWorker {
     events.push('ping:' + payload.id);
     if (payload.mode === 'missing') throw new ThingNotFound('thing ' + payload.id + ' not found');
   }
+
+  @MessageHandler(Pong, { name: 'pong' })
+  async pong(payload) { events.push('pong:' + payload.id); }
 }
 
 export class Schedules {
@@ -174,7 +182,11 @@ export class GuardedSocket {
   @UseGuard((execution) => !execution.details.request.url.includes('deny'))
   connect() { return { type: 'hello' }; }
 
-  @OnMessage('open') open() { return { type: 'opened' }; }
+  @OnMessage('open') open() { return { type: 'opened', data: { via: 'handler' } }; }
+
+  @OnMessage('wrapped')
+  @UseMiddleware(async (execution, next) => ({ type: 'wrapped', data: { inner: await next(), kind: execution.kind } }))
+  wrapped() { return { type: 'inner' }; }
 
   @OnMessage('secret')
   @UseGuard(refuse)
@@ -306,6 +318,12 @@ describe('middleware and guards in every role (spawned jararaca-host --role all)
     await eventually('m1 handled', events, (e) => e.includes('msg-mw:after:ok'));
     assert.deepEqual(await events(), ['interceptor:before', 'msg-mw:before', 'ping:m1', 'msg-mw:after:ok', 'interceptor:after:ok']);
 
+    // The other handler of the same controller has no method-level middleware.
+    await clear();
+    await get('/journal/publish/pong/p1');
+    await eventually('p1 handled', events, (e) => e.includes('interceptor:after:ok'));
+    assert.deepEqual(await events(), ['interceptor:before', 'pong:p1', 'interceptor:after:ok']);
+
     await clear();
     await get('/journal/publish/refuse/m2');
     const line = await host.waitForLog((l) => String(l.handler).includes('ping') && typeof l.msg === 'string' && l.msg.includes('dead-lettered') && String(l.reason).includes('guard'));
@@ -341,13 +359,16 @@ describe('middleware and guards in every role (spawned jararaca-host --role all)
     ws.send(JSON.stringify({ type: 'secret', id: 1 }));
     ws.send(JSON.stringify({ type: 'missing', id: 2 }));
     ws.send(JSON.stringify({ type: 'open', id: 3 }));
-    await eventually('three replies', async () => frames, (f) => f.length >= 4);
+    ws.send(JSON.stringify({ type: 'wrapped', id: 4 }));
+    await eventually('four replies', async () => frames, (f) => f.length >= 5);
     const byReply = (id: number) => frames.find((f) => f.replyTo === id);
     assert.equal(byReply(1)?.type, 'error');
     assert.equal(byReply(1)?.data.code, 'JRR_GUARD_REJECTED');
     assert.equal(byReply(2)?.data.code, 'JRR_HTTP_404');
     assert.equal(byReply(2)?.data.message, 'no such thing');
-    assert.equal(byReply(3)?.type, 'opened');
+    // Method-level middleware wraps its own handler only.
+    assert.deepEqual(byReply(3), { type: 'opened', data: { via: 'handler' }, replyTo: 3 });
+    assert.deepEqual(byReply(4)?.data, { inner: { type: 'inner' }, kind: 'websocket' });
     ws.close();
 
     const denied = new WebSocket(`${host.url.replace('http', 'ws')}/ws?deny=1`);
