@@ -12,6 +12,7 @@ import { formatTable, meetsTarget, repoRoot, type BenchModule, type BenchOptions
 /** Bench name (as typed on the command line) → its module in bench/. */
 const BENCHES: Record<string, string> = {
   http: 'http.ts',
+  'http-middleware': 'http-middleware.ts',
   knex: 'knex-session.ts',
   amqp: 'amqp.ts',
   scheduler: 'scheduler.ts',

@@ -1,7 +1,11 @@
 // The public API: import { ... } from 'jararaca'. What users and plugin authors need, listed in
 // docs/api.md; what only the CLI and the roles use stays internal.
 export { RestController, Get, Post, Put, Patch, Delete, SetMetadata, classDecorator, handlerDecorator, controllerMetadata } from './core/decorators.ts';
-export type { RouteOptions, RouteSpec, HttpMethod, MetadataKey, HandlerSpec, ControllerMetadata } from './core/decorators.ts';
+export type { RouteOptions, RouteSpec, HttpMethod, MetadataKey, HandlerSpec, ControllerMetadata, LayerEntry } from './core/decorators.ts';
+export { UseMiddleware, UseGuard, GuardRejected } from './core/middleware.ts';
+export type { Middleware, MiddlewareFn, MiddlewareClass, Guard, GuardFn, GuardClass } from './core/middleware.ts';
+export { DomainError, mapError, errorMappingOf, mappedError } from './core/error-mapping.ts';
+export type { ErrorMapping, MappedError } from './core/error-mapping.ts';
 export { definePlugin } from './core/plugin.ts';
 export { parseCommandArgs } from './core/command-args.ts';
 export type { CommandArgs } from './core/command-args.ts';

@@ -1,5 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import { DomainError } from 'jararaca';
 import { crud, useSession, type Page } from 'jararaca/knex-session';
+
+/**
+ * Thrown wherever a task is missing. Declared once as a 404: a route that lets it escape
+ * answers 404 with the framework's error body; a message handler does not retry it.
+ */
+@DomainError({ status: 404, retry: false })
+export class TaskNotFound extends Error {
+  readonly id: string;
+  constructor(id: string) {
+    super(`task ${id} not found`);
+    this.id = id;
+    this.name = 'TaskNotFound';
+  }
+}
 
 export interface Task {
   id: string;
@@ -37,8 +52,18 @@ export class TaskRepository {
     return this.#tasks.create({ id: randomUUID(), title, status: 'pending', createdAt: this.#clock.now().toISOString() });
   }
 
-  get(id: string): Promise<Task | undefined> {
-    return this.#tasks.get(id);
+  /** The task, or TaskNotFound. */
+  async get(id: string): Promise<Task> {
+    const task = await this.#tasks.get(id);
+    if (!task) throw new TaskNotFound(id);
+    return task;
+  }
+
+  /** Deletes a task, or throws TaskNotFound. */
+  async remove(id: string): Promise<void> {
+    // `returning`: the deleted rows, which every engine reports alike (PGlite gives no row count).
+    const deleted = await useSession()('tasks').where({ id }).del(['id']);
+    if (!deleted.length) throw new TaskNotFound(id);
   }
 
   /** Pending tasks created before `cutoff`, oldest first. */

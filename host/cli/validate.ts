@@ -22,6 +22,11 @@ export async function validate(config: string, io: CliIO): Promise<number> {
   out.push(`providers: ${host.providers.map((p) => p.token).join(', ') || 'none'}`);
   out.push(`controllers: ${host.controllers.map((c) => c.cls.name).join(', ') || 'none'}`);
   for (const entry of Object.values(ROLE_ENTRIES)) out.push(...entry.describe(host));
+  const chains = host.handlers.all().filter((h) => h.middleware.length);
+  if (chains.length) {
+    out.push(`middleware chains, inside the interceptors, outermost first (${chains.length}):`);
+    for (const h of chains) out.push(`  ${h.name} (${h.kind}): ${h.middleware.join(' → ')}`);
+  }
   out.push(...host.describePlugins());
   io.stdout.write(out.join('\n') + '\n');
   return 0;

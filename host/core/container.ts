@@ -6,6 +6,7 @@ import { asClass, asFunction, asValue, AwilixResolutionError, Lifetime, type Awi
 import type { Logger } from 'pino';
 import { JararacaError, ResolutionError } from './errors.ts';
 import type { LoadedController, LoadedProvider } from './loaders.ts';
+import { classOf, middlewareToken, type MiddlewareEntry } from './middleware.ts';
 
 const LIFETIMES = { singleton: Lifetime.SINGLETON, scoped: Lifetime.SCOPED, transient: Lifetime.TRANSIENT } as const;
 
@@ -46,18 +47,33 @@ export async function buildSingletons(container: AwilixContainer, providers: rea
   }
 }
 
-/** Registers the controllers (one instance per execution) and builds each once to check its dependencies. */
+/**
+ * Registers the controllers and the middleware and guard classes they use (one instance per
+ * execution) and builds each once to check its dependencies.
+ */
 export function registerControllers(container: AwilixContainer, controllers: readonly LoadedController[], logger: Logger): void {
-  for (const c of controllers) container.register(c.token, asClass(c.cls as new (...a: never[]) => unknown, { lifetime: Lifetime.SCOPED }));
-  // An unknown token is a start-up error naming the controller, not a 500 on the first request.
-  const scope = container.createScope();
+  const built: Array<{ token: string; name: string; what: string }> = [];
   for (const c of controllers) {
+    container.register(c.token, asClass(c.cls as new (...a: never[]) => unknown, { lifetime: Lifetime.SCOPED }));
+    built.push({ token: c.token, name: c.cls.name, what: 'controller' });
+  }
+  const layers = controllers.flatMap((c) => [...c.meta.classLayers, ...[...c.meta.methodLayers.values()].flat()]) as unknown as MiddlewareEntry[];
+  for (const entry of layers) {
+    const cls = classOf(entry);
+    const token = cls && middlewareToken(cls);
+    if (!cls || !token || container.hasRegistration(token)) continue;
+    container.register(token, asClass(cls as new (...a: never[]) => unknown, { lifetime: Lifetime.SCOPED }));
+    built.push({ token, name: cls.name, what: entry.type });
+  }
+  // An unknown token is a start-up error naming the class, not a 500 on the first request.
+  const scope = container.createScope();
+  for (const b of built) {
     try {
-      scope.resolve(c.token);
+      scope.resolve(b.token);
     } catch (err) {
-      const resolution = resolutionError(err, c.cls.name, container);
+      const resolution = resolutionError(err, b.what === 'controller' ? b.name : `the ${b.what} class ${b.name}`, container);
       if (resolution) throw resolution;
-      logger.debug({ err, controller: c.cls.name }, 'controller constructor threw during the start-up check; it will be built per execution');
+      logger.debug({ err, [b.what]: b.name }, `${b.what} constructor threw during the start-up check; it will be built per execution`);
     }
   }
   void scope.dispose();
@@ -88,12 +104,12 @@ function callDisposer(instance: unknown, name: string | undefined): Promise<void
 function resolutionError(err: unknown, who: string, container: AwilixContainer): ResolutionError | undefined {
   if (!(err instanceof AwilixResolutionError)) return undefined;
   const missing = /Could not resolve '([^']+)'/.exec(err.message)?.[1] ?? '?';
-  const path = (/Resolution path: (.*)$/m.exec(err.message)?.[1] ?? '').split(' -> ').filter(Boolean).map((t) => t.replace(/^controller:/, ''));
-  const known = Object.keys(container.registrations).filter((t) => !t.startsWith('controller:')).sort();
+  const path = (/Resolution path: (.*)$/m.exec(err.message)?.[1] ?? '').split(' -> ').filter(Boolean).map((t) => t.replace(/^(controller|middleware):/, ''));
+  const known = Object.keys(container.registrations).filter((t) => !t.startsWith('controller:') && !t.startsWith('middleware:')).sort();
   let detail: string;
   if (err.message.includes('Cyclic')) detail = `a cycle: ${path.join(' -> ')}`;
   else if (err.message.includes('shorter lifetime')) {
-    const ancestor = (/ancestor: '([^']+)'/.exec(err.message)?.[1] ?? '?').replace(/^controller:/, '');
+    const ancestor = (/ancestor: '([^']+)'/.exec(err.message)?.[1] ?? '?').replace(/^(controller|middleware):/, '');
     detail = `'${missing}', which has a shorter lifetime than '${ancestor}': the longer-lived one would keep one execution's instance for all of them. Make '${ancestor}' scoped, or '${missing}' a singleton`;
   } else detail = `'${missing}', which is not registered. Declare it under providers: in service.yaml, or add the plugin that registers it (registered: ${known.join(', ') || 'none'})`;
   return new ResolutionError(`${who} needs ${detail}. Resolution path: ${path.join(' -> ')}`, path, { cause: err });

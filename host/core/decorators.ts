@@ -36,6 +36,16 @@ export interface ControllerMetadata {
   readonly handlers: HandlerSpec[];
   readonly classMetadata: Map<MetadataKey, unknown>;
   readonly methodMetadata: Map<string | symbol, Map<MetadataKey, unknown>>;
+  /** @UseMiddleware / @UseGuard on the class, in the order written (a parent class's first). */
+  readonly classLayers: LayerEntry[];
+  /** The same on each method. */
+  readonly methodLayers: Map<string | symbol, LayerEntry[]>;
+}
+
+/** One @UseMiddleware or @UseGuard argument (core/middleware.ts types `target` precisely). */
+export interface LayerEntry {
+  readonly type: 'middleware' | 'guard';
+  readonly target: (...args: never[]) => unknown;
 }
 
 type MetadataBag = Record<PropertyKey, unknown>;
@@ -49,10 +59,16 @@ function own(bag: MetadataBag): ControllerMetadata {
     handlers: [...(parent?.handlers ?? [])],
     classMetadata: new Map(parent?.classMetadata),
     methodMetadata: new Map([...(parent?.methodMetadata ?? [])].map(([k, v]) => [k, new Map(v)])),
+    classLayers: [...(parent?.classLayers ?? [])],
+    methodLayers: new Map([...(parent?.methodLayers ?? [])].map(([k, v]) => [k, [...v]])),
   };
+  inheritedLayers.set(meta, meta.classLayers.length);
   bag[META] = meta;
   return meta;
 }
+
+// How many class layers came from the parent: the class's own go after them.
+const inheritedLayers = new WeakMap<ControllerMetadata, number>();
 
 /** The declarations a class carries, or undefined for a plain class. */
 export function controllerMetadata(target: unknown): ControllerMetadata | undefined {
@@ -112,6 +128,26 @@ export function SetMetadata(key: MetadataKey, value: unknown) {
       let m = meta.methodMetadata.get(context.name);
       if (!m) meta.methodMetadata.set(context.name, (m = new Map()));
       m.set(key, value);
+    }
+  };
+}
+
+/**
+ * Building block of @UseMiddleware and @UseGuard (core/middleware.ts): adds layers to a class or
+ * a method. Decorators apply bottom-up, so each call puts its layers before those of the
+ * decorators written below it: the chain follows the order written.
+ */
+export function layerDecorator(name: string, entries: readonly LayerEntry[]) {
+  return (_value: AnyClass | AnyMethod, context: ClassDecoratorContext | ClassMethodDecoratorContext): void => {
+    assertStandard(context, name);
+    const meta = own(context.metadata as MetadataBag);
+    if (context.kind === 'class') {
+      meta.classLayers.splice(inheritedLayers.get(meta) ?? 0, 0, ...entries);
+    } else {
+      if (context.static || context.private) throw new ArgumentError('JRR_DECORATOR_TARGET', `@${name} goes on a class or a public instance method (${String(context.name)})`);
+      let list = meta.methodLayers.get(context.name);
+      if (!list) meta.methodLayers.set(context.name, (list = []));
+      list.unshift(...entries);
     }
   };
 }

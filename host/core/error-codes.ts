@@ -52,6 +52,9 @@ export const builtinErrorCodes = {
   JRR_TIMEOUT: row('host', 'TimeoutAbort', 1, 'An execution ran past its timeout; its signal aborted with a TimeoutAbort.'),
   JRR_SHUTDOWN: row('host', 'ShutdownAbort', 1, 'The process is stopping; the execution\'s signal aborted with a ShutdownAbort.'),
   JRR_CLIENT_GONE: row('host', 'ClientGoneAbort', 1, 'The HTTP client or WebSocket disconnected before the execution finished.'),
+  JRR_MIDDLEWARE_INVALID: row('host', 'ArgumentError', 1, '@UseMiddleware() or @UseGuard() was given something that is not a function or a class with intercept() / canActivate().'),
+  JRR_GUARD_REJECTED: row('host', 'GuardRejected', 1, 'A guard answered false: 403 for HTTP, a dead letter for a message, a skipped run for an action, an error frame or close for WebSocket.', 403),
+  JRR_ERROR_MAPPING: row('host', 'ArgumentError', 1, '@DomainError() or mapError() was given no error class, or a status outside 400–599.'),
   JRR_ERROR_CODE_TAKEN: row('host', 'JararacaError', 1, 'registerErrorCodes() was given a code the table already has with another row.'),
 
   // http role

@@ -40,6 +40,8 @@ export interface HandlerInfo<K extends ExecutionKind = ExecutionKind> {
   readonly spec: SpecOf<K>;
   /** @SetMetadata values: the method's over the class's. */
   readonly metadata: ReadonlyMap<MetadataKey, unknown>;
+  /** Its @UseMiddleware / @UseGuard chain, outermost first, as `validate` shows it: `guard requireApiKey`, `AuditMiddleware`. */
+  readonly middleware: readonly string[];
 }
 
 export interface ExecutionInit<K extends ExecutionKind = ExecutionKind> {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
-import { ClientGoneAbort, drain, HttpError, ShutdownAbort, type ErrorCode, type Execution, type HandlerInfo, type PluginContext } from 'jararaca';
+import { ClientGoneAbort, drain, HttpError, mappedError, ShutdownAbort, type ErrorCode, type Execution, type HandlerInfo, type PluginContext } from 'jararaca';
 import type { RawData, WebSocket } from 'ws';
 import type { WsPacket } from './backend.ts';
 import { LocalConnection, type ConnectionRegistry } from './connection.ts';
@@ -160,6 +160,11 @@ export class WebSocketServer {
         } catch (err) {
           connection.accepted = false;
           if (err instanceof WsClose) return connection.close(err.closeCode, err.message);
+          // A guard's refusal (GuardRejected) or an HttpError(401) on connect: 1008, policy violation.
+          if (err instanceof HttpError && err.statusCode < 500) {
+            logger.info({ code: err.code }, err.message);
+            return connection.close(1008, err.message);
+          }
           logger.error({ err }, `websocket connect handler ${handler.name} failed`);
           connection.close(1011, 'internal error');
         }
@@ -210,6 +215,9 @@ export class WebSocketServer {
       if (err instanceof WsClose) return connection.close(err.closeCode, err.message);
       if (err instanceof WsError) return this.#error(connection, err.code, err.message, err.details, replyTo);
       if (err instanceof HttpError && err.statusCode < 500) return this.#error(connection, err.code, err.message, undefined, replyTo);
+      // A domain error mapped to a client status (@DomainError): its message is meant to be seen.
+      const mapped = mappedError(err);
+      if (mapped && mapped.status < 500) return this.#error(connection, mapped.code as ErrorCode, mapped.message, mapped.details, replyTo);
       // Cut short because the connection closed: there is nobody to answer, and nothing failed.
       if (err instanceof ClientGoneAbort || err instanceof ShutdownAbort) return logger.info({ code: err.code, type: message.type }, err.message);
       logger.error({ err, type: message.type }, `websocket handler ${handler.name} failed`);

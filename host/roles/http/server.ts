@@ -6,6 +6,7 @@ import fp from 'fastify-plugin';
 import { Ajv } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import type { RouteSpec, RestControllerSpec } from '../../core/decorators.ts';
+import { mappedError } from '../../core/error-mapping.ts';
 import { HandlerDeclarationError, HttpError, JararacaError } from '../../core/errors.ts';
 import type { Execution, HandlerInfo } from '../../core/execution.ts';
 import type { Host, RoleHandle } from '../../host.ts';
@@ -82,6 +83,12 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
     }
     if (error instanceof HttpError) {
       return reply.code(error.statusCode).send({ statusCode: error.statusCode, code: error.code, error: STATUS_CODES[error.statusCode], message: error.message, details: error.details });
+    }
+    // A domain error its class maps to a status (@DomainError): declared to be shown.
+    const mapped = mappedError(error);
+    if (mapped) {
+      if (mapped.status >= 500) request.log.error({ err: error }, 'request failed with a mapped error');
+      return reply.code(mapped.status).send({ statusCode: mapped.status, code: mapped.code, error: STATUS_CODES[mapped.status], message: mapped.message, details: mapped.details });
     }
     const status = error.statusCode;
     // Fastify's own client errors (bad JSON, body too large, unsupported media type) and

@@ -5,6 +5,7 @@ import { runWithTimeout, ShutdownAbort } from '../../runtime/abort.ts';
 import { drain } from '../../runtime/drain.ts';
 import type { CronSchedule } from './cron.ts';
 import { JararacaError } from '../../core/errors.ts';
+import { GuardRejected } from '../../core/middleware.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { CatchUpPolicy, OverlapPolicy } from './decorator.ts';
 import type { Lease, SchedulerLock } from './lock.ts';
@@ -274,6 +275,8 @@ export class Scheduler {
           () => (controller.signal.reason instanceof ShutdownAbort ? ('aborted' as const) : ('ok' as const)),
           (e: unknown) => {
             err = e;
+            // A guard that refused: the run did not happen, it failed nothing.
+            if (e instanceof GuardRejected) return 'skipped' as const;
             // A TimeoutAbort, or a lost lease (recorded as a timeout, as it always was).
             return controller.signal.reason instanceof ShutdownAbort ? ('aborted' as const) : controller.signal.aborted ? ('timeout' as const) : ('failed' as const);
           },
@@ -287,8 +290,12 @@ export class Scheduler {
       await lease?.release().catch((e: unknown) => this.#options.logger.warn({ action: config.name, err: e }, 'could not release the running lease'));
     }
     // A timeout or shutdown is said in `reason`; `err` is kept for what the handler threw.
-    const reason = outcome === 'timeout' ? `ran longer than timeoutMs (${config.timeoutMs} ms)` : outcome === 'aborted' ? 'aborted at shutdown' : undefined;
+    let reason = outcome === 'timeout' ? `ran longer than timeoutMs (${config.timeoutMs} ms)` : outcome === 'aborted' ? 'aborted at shutdown' : undefined;
     if (outcome !== 'failed' && err === controller.signal.reason) err = undefined;
+    if (err instanceof GuardRejected) {
+      reason = `skipped by the guard ${err.guard}`;
+      err = undefined;
+    }
     this.#record({ action: config.name, slot, outcome, firedAt, lagMs: firedAt - slot, durationMs: clock.now() - firedAt, reason, err, catchUp });
   }
 

@@ -4,6 +4,8 @@
 // and the publisher's flush), retry with backoff, dead-letter after the last attempt or at once
 // for a poison message, requeue at shutdown.
 import type { FastifyBaseLogger } from 'fastify';
+import { noRetryReason } from '../../core/error-mapping.ts';
+import { GuardRejected } from '../../core/middleware.ts';
 import { DeclarationError, RoleUnavailableError } from '../../core/errors.ts';
 import type { Execution } from '../../core/execution.ts';
 import type { Host, RoleHandle } from '../../host.ts';
@@ -151,6 +153,12 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
         if (entry.settled) return; // returned to its queue at the shutdown deadline
         const error = (err as Error)?.message ?? String(err);
         const about = { messageId: delivery.messageId, attempt: delivery.attempt, err };
+        // A guard's refusal, or an error mapped with retry: false, would fail the same way again.
+        const noRetry = noRetryReason(err);
+        if (noRetry) {
+          log.warn({ ...about, reason: noRetry }, `message not retried (${noRetry}); dead-lettered`);
+          return await settle(entry, { action: 'dead-letter', error: err instanceof GuardRejected ? error : `${error} (${noRetry})` }, log);
+        }
         if (delivery.attempt < plan.retry.maxAttempts) {
           const delayMs = retryDelay(plan.retry, delivery.attempt);
           log.warn({ ...about, delayMs }, `message failed (attempt ${delivery.attempt} of ${plan.retry.maxAttempts}); retrying`);
