@@ -90,7 +90,9 @@ export class Crud<R extends Row> {
 
   /** True when a row was deleted. */
   async delete(id: unknown): Promise<boolean> {
-    return (await this.db(this.table).where(this.#id, id as Knex.Value).del()) > 0;
+    // RETURNING, not the affected-row count: knex-pglite reports no count for a DELETE.
+    const deleted: unknown = await this.db(this.table).where(this.#id, id as Knex.Value).del([this.#id]);
+    return Array.isArray(deleted) ? deleted.length > 0 : Number(deleted) > 0;
   }
 
   /**

@@ -147,6 +147,9 @@ export class ItemsController {
 
   @Get('/products')
   async products(request) { return products.list(request.query); }
+
+  @Post('/items/:id/delete')
+  async remove(request) { return { deleted: await crud('items').delete(Number(request.params.id)) }; }
 }
 `,
   };
@@ -288,6 +291,13 @@ export function knexSessionSuite(target: SuiteTarget): void {
       assert.match(res.body.message, /pool\.max/);
       for (const s of await Promise.all(slow)) assert.equal(s.status, 200);
       assert.equal((await http('GET', `${host.url}/items/count?name=x`)).status, 200);
+    });
+
+    test('crud().delete() says whether a row was deleted', async () => {
+      const created = await http('POST', `${host.url}/items`, { name: 'to-delete' });
+      assert.equal(created.status, 201);
+      assert.deepEqual((await http('POST', `${host.url}/items/${created.body.id}/delete`)).body, { deleted: true });
+      assert.deepEqual((await http('POST', `${host.url}/items/${created.body.id}/delete`)).body, { deleted: false });
     });
 
     describe('pagination and filters', () => {
