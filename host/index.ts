@@ -24,6 +24,7 @@ export type { ScheduledActionOptions, ScheduledActionSpec, ScheduledFire, Overla
 export { SCHEDULER_LOCK_CAPABILITY } from './roles/scheduler/lock.ts';
 export type { SchedulerLock, SchedulerLockProvider, Lease } from './roles/scheduler/lock.ts';
 export { defineMessage, MessageBusController, MessageHandler, MessageValidationError, planHandlers, TRANSPORT_CAPABILITY } from './roles/worker/messages.ts';
+export { Unrecoverable, RetryLater } from './roles/worker/settlement.ts';
 export type {
   MessageDefinition, MessageKind, PayloadOf, MessageHandlerOptions, MessageBusControllerOptions, MessageHandlerSpec, MessageContext, MessageHandlerPlan, RetryPolicy,
   MessageTransport, OutgoingMessage, Delivery, Settlement, QueueSpec, ConsumerHandle, DeadLetter, DeadLetterAdmin,

@@ -25,8 +25,11 @@ interface ConsumerState {
   prefetch: number;
   onDelivery: (delivery: Delivery) => void;
   channel?: Channel;
+  acks?: AckBatcher;
   tag?: string;
   cancelled: boolean;
+  /** Paused by the worker (a dependency is down): no consume on this or any later connection until resumed. */
+  paused: boolean;
   /** The connection generation it was started on: started once per connection. */
   startedIn?: number;
 }
@@ -328,7 +331,7 @@ export class AmqpTransport implements MessageTransport {
   }
 
   async consume(queue: string, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<ConsumerHandle> {
-    const state: ConsumerState = { queue, prefetch, onDelivery, cancelled: false };
+    const state: ConsumerState = { queue, prefetch, onDelivery, cancelled: false, paused: false };
     this.#consumers.add(state);
     if (this.#conn) await this.#startConsumer(this.#conn, state);
     return {
@@ -337,6 +340,20 @@ export class AmqpTransport implements MessageTransport {
         this.#consumers.delete(state);
         // The channel stays open so deliveries in flight can still be acked; it closes with the connection.
         if (state.channel && state.tag) await state.channel.cancel(state.tag).catch(() => undefined);
+      },
+      pause: async () => {
+        if (state.paused || state.cancelled) return;
+        state.paused = true;
+        // The channel stays: deliveries already handed over are settled on it.
+        const { channel, tag } = state;
+        state.tag = undefined;
+        if (channel && tag) await channel.cancel(tag).catch(() => undefined);
+      },
+      resume: async () => {
+        if (!state.paused || state.cancelled) return;
+        state.paused = false;
+        // On the channel of the current connection; a reconnect in between consumes by itself.
+        if (this.#conn && state.startedIn === this.#generation && state.channel && !state.tag) await this.#consumeOn(this.#conn, state, state.channel, state.acks!);
       },
     };
   }
@@ -352,8 +369,14 @@ export class AmqpTransport implements MessageTransport {
     channel.on('close', () => this.#channelClosed(conn));
     await channel.prefetch(state.prefetch);
     state.channel = channel;
+    state.tag = undefined;
     const acks = new AckBatcher(channel, generation, this.#logger);
+    state.acks = acks;
     if (generation === this.#generation) this.#batchers.add(acks);
+    if (!state.paused) await this.#consumeOn(conn, state, channel, acks);
+  }
+
+  async #consumeOn(conn: ChannelModel, state: ConsumerState, channel: Channel, acks: AckBatcher): Promise<void> {
     const { consumerTag } = await channel.consume(
       state.queue,
       (message) => {

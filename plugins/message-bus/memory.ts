@@ -145,6 +145,14 @@ export class MemoryTransport implements MessageTransport {
         consumer.active = false;
         q.consumers.splice(q.consumers.indexOf(consumer), 1);
       },
+      async pause() {
+        consumer.active = false;
+      },
+      async resume() {
+        if (!q.consumers.includes(consumer)) return; // cancelled
+        consumer.active = true;
+        q.dispatch();
+      },
     };
   }
 

@@ -142,6 +142,10 @@ export interface MessageContext {
   readonly redelivered: boolean;
   readonly handler: string;
   readonly queue: string;
+  /** Fails the execution and retries the message after `delayMs` (instead of the backoff); it counts as an attempt. */
+  retryLater(delayMs: number, reason?: string): never;
+  /** Fails the execution and dead-letters the message now, with `reason` (same as `throw new Unrecoverable(reason)`). */
+  deadLetter(reason: string): never;
 }
 
 /** A resolved handler: what the worker consumes and the dlq command addresses. */
@@ -245,6 +249,13 @@ export interface QueueSpec {
 export interface ConsumerHandle {
   /** Stops new deliveries; deliveries already handed over can still be settled. */
   cancel(): Promise<void>;
+  /**
+   * Stops new deliveries for a while (a dependency is down), leaving messages in the queue;
+   * deliveries already handed over can still be settled. Stays paused across reconnects.
+   */
+  pause?(): Promise<void>;
+  /** Delivers again after pause(). */
+  resume?(): Promise<void>;
 }
 
 export interface DeadLetter {
