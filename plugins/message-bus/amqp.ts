@@ -449,12 +449,12 @@ export class AmqpTransport implements MessageTransport {
       const bucket = delayBucket(settlement.delayMs);
       const queue = `${delivery.queue}.retry.${bucket}`;
       await this.#once(pub, queue, () => this.#declareRetryQueue(pub, delivery.queue, bucket));
-      headers[HEADER.attempt] = delivery.attempt + 1;
+      headers[HEADER.attempt] = (settlement.attempt ?? delivery.attempt) + 1;
       headers[HEADER.lastError] = errorHeader(settlement.error);
       await confirm(pub, '', queue, message.content, { ...props, expiration: String(Math.max(1, settlement.delayMs)) });
     } else {
       headers[HEADER.error] = errorHeader(settlement.error);
-      headers[HEADER.attempts] = delivery.attempt;
+      headers[HEADER.attempts] = settlement.attempt ?? delivery.attempt;
       headers[HEADER.failedAt] = new Date().toISOString();
       await confirm(pub, '', `${delivery.queue}.dlq`, message.content, props);
     }

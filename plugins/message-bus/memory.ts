@@ -169,14 +169,14 @@ export class MemoryTransport implements MessageTransport {
         queue.push({ ...message, redelivered: true }, true);
         break;
       case 'retry': {
-        const next = { ...message, attempt: message.attempt + 1, redelivered: false, headers: { ...message.headers, [HEADER.lastError]: errorHeader(settlement.error) } };
+        const next = { ...message, attempt: (settlement.attempt ?? message.attempt) + 1, redelivered: false, headers: { ...message.headers, [HEADER.lastError]: errorHeader(settlement.error) } };
         this.#broker.later(settlement.delayMs, () => queue.push(next));
         break;
       }
       case 'dead-letter':
         queue.dead.push({
           ...message,
-          headers: { ...message.headers, [HEADER.error]: errorHeader(settlement.error), [HEADER.attempts]: message.attempt, [HEADER.routingKey]: message.topic, [HEADER.failedAt]: new Date().toISOString() },
+          headers: { ...message.headers, [HEADER.error]: errorHeader(settlement.error), [HEADER.attempts]: settlement.attempt ?? message.attempt, [HEADER.routingKey]: message.topic, [HEADER.failedAt]: new Date().toISOString() },
         });
         break;
     }

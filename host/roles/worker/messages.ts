@@ -230,12 +230,13 @@ export interface Delivery {
   readonly timestamp?: number;
 }
 
+/** `attempt` (retry, dead-letter): the attempt the worker counted, when it is not the delivery's own (a forged header). */
 export type Settlement =
   | { action: 'ack' }
   /** Back to the same queue only (not to the other handlers of an event) after delayMs, attempt + 1. */
-  | { action: 'retry'; delayMs: number; error: string }
+  | { action: 'retry'; delayMs: number; error: string; attempt?: number }
   /** To the handler's dead-letter queue, with the error, attempt count and original routing key in headers. */
-  | { action: 'dead-letter'; error: string }
+  | { action: 'dead-letter'; error: string; attempt?: number }
   /** Straight back to the queue, attempt unchanged (shutdown). */
   | { action: 'requeue' };
 

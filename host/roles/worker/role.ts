@@ -126,7 +126,7 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
       } catch (err) {
         const error = err instanceof SyntaxError ? `poison message: body is not JSON (${err.message})` : `poison message: ${(err as Error).message}`;
         log.error({ messageId: delivery.messageId, attempt, topic: delivery.topic }, `${error}; dead-lettered without retries`);
-        return await settle(entry, { action: 'dead-letter', error }, log);
+        return await settle(entry, { action: 'dead-letter', error, attempt }, log);
       }
       const ctx: MessageContext = {
         id: delivery.messageId ?? '',
@@ -164,7 +164,7 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
         const explicit = explicitSettlement(err);
         if (explicit && !(explicit instanceof RetryLater)) {
           log.error(about, `message dead-lettered by its handler: ${explicit.message}`);
-          return await settle(entry, { action: 'dead-letter', error: explicit.message }, log);
+          return await settle(entry, { action: 'dead-letter', error: explicit.message, attempt }, log);
         }
         // A failure while a dependency is down says nothing about the message: back to its
         // queue, attempt unchanged, once the consumers are paused (or it would come straight back).
@@ -175,10 +175,10 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
         if (attempt < plan.retry.maxAttempts) {
           const delayMs = explicit ? explicit.delayMs : retryDelay(plan.retry, attempt);
           log.warn({ ...about, delayMs }, `message failed (attempt ${attempt} of ${plan.retry.maxAttempts}); retrying${explicit ? ' when its handler asked' : ''}`);
-          return await settle(entry, { action: 'retry', delayMs, error }, log);
+          return await settle(entry, { action: 'retry', delayMs, error, attempt }, log);
         }
         log.error(about, `message failed on its last attempt (${attempt}); dead-lettered`);
-        return await settle(entry, { action: 'dead-letter', error }, log);
+        return await settle(entry, { action: 'dead-letter', error, attempt }, log);
       }
       await settle(entry, ACK, log);
     } catch (err) {
