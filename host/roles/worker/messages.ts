@@ -177,6 +177,16 @@ export function planHandlers(serviceName: string, handlers: readonly HandlerInfo
   });
 }
 
+/** The queues the handlers need (what the worker and `jararaca-host declare` assert). */
+export function queueSpecs(plans: readonly MessageHandlerPlan[]): QueueSpec[] {
+  return plans.map((p) => ({
+    queue: p.queue,
+    bindings: p.bindings,
+    // Retry delays the policy may use, so their delay queues exist from the start.
+    retryDelaysMs: Array.from({ length: Math.max(0, p.retry.maxAttempts - 1) }, (_, i) => Math.min(p.retry.maxDelayMs, p.retry.initialDelayMs * 2 ** i)),
+  }));
+}
+
 /** Mistakes in the handlers as a whole (a task with two handlers, two handlers with one name). */
 export function handlerProblems(plans: readonly MessageHandlerPlan[]): string[] {
   const problems: string[] = [];

@@ -16,6 +16,7 @@ import { DependencyGate } from './dependency-gate.ts';
 import {
   handlerProblems,
   planHandlers,
+  queueSpecs,
   retryDelay,
   TRANSPORT_CAPABILITY,
   type ConsumerHandle,
@@ -189,13 +190,7 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
   };
 
   if (transport && plans.length) {
-    await transport.assertTopology(
-      plans.map((p) => ({
-        queue: p.queue,
-        bindings: p.bindings,
-        retryDelaysMs: Array.from({ length: Math.max(0, p.retry.maxAttempts - 1) }, (_, i) => Math.min(p.retry.maxDelayMs, p.retry.initialDelayMs * 2 ** i)),
-      })),
-    );
+    await transport.assertTopology(queueSpecs(plans));
     for (const plan of plans) {
       // One child logger per handler: a pino child per message costs more than the rest of the dispatch.
       const log = logger.child({ handler: plan.name }) as FastifyBaseLogger;
