@@ -2,7 +2,7 @@
 // each cutting a TCP forwarder of its own (the shared PostgreSQL, RabbitMQ and Redis stay up).
 // Prints each scenario's figures and a Markdown table; exits 1 when a figure misses its target.
 // Not part of `npm test`, which runs a short version of each (test/bus, test/websocket).
-// Usage: npm run faults [-- database-outage stuck-shutdown redis-outage]
+// Usage: npm run faults [-- database-outage stuck-shutdown stuck-shutdown-http stuck-shutdown-scheduler redis-outage]
 import { databaseOutage } from '../test/faults/database-outage.ts';
 import { redisOutage } from '../test/faults/redis-outage.ts';
 import { stuckShutdown } from '../test/faults/stuck-shutdown.ts';
@@ -34,6 +34,13 @@ const scenarios: Scenario[] = [
     holds: (f) => (Number(f.exitMs) <= Number(f.shutdownTimeoutMs) + Number(f.marginMs) + 500 && f.requeued === 1 ? true : `exit after ${f.exitMs} ms, requeued ${f.requeued}`),
     summary: (f) => `exited after ${(Number(f.exitMs) / 1000).toFixed(2)} s (deadline ${Number(f.shutdownTimeoutMs) / 1000} s + ${Number(f.marginMs) / 1000} s margin), exit code ${f.exitCode}, the message back in its queue: ${f.requeued === 1 ? 'yes' : 'no'}`,
   },
+  ...(['http', 'scheduler'] as const).map((role) => ({
+    name: `stuck-shutdown-${role}`,
+    fault: `${role} SIGTERM, ${role === 'http' ? 'a request' : 'an action'} stuck 14 s in a transaction, shutdownTimeoutMs 10000`,
+    run: () => stuckShutdown({ shutdownTimeoutMs: 10000, stuckMs: 14000, role }),
+    holds: (f: Figures) => (Number(f.exitMs) <= Number(f.shutdownTimeoutMs) + Number(f.marginMs) + 500 ? (true as const) : `exit after ${f.exitMs} ms`),
+    summary: (f: Figures) => `exited after ${(Number(f.exitMs) / 1000).toFixed(2)} s (deadline ${Number(f.shutdownTimeoutMs) / 1000} s + ${Number(f.marginMs) / 1000} s margin), exit code ${f.exitCode}`,
+  })),
   {
     name: 'redis-outage',
     fault: 'Redis unreachable 5 s, one replica sending every 20 ms to a client on another',
