@@ -29,7 +29,8 @@ export { ScheduledAction } from './roles/scheduler/decorator.ts';
 export type { ScheduledActionOptions, ScheduledActionSpec, ScheduledDetails, ScheduledFire, OverlapPolicy, CatchUpPolicy } from './roles/scheduler/decorator.ts';
 export { SCHEDULER_LOCK_CAPABILITY } from './roles/scheduler/lock.ts';
 export type { SchedulerLock, SchedulerLockProvider, Lease } from './roles/scheduler/lock.ts';
-export { defineMessage, MessageBusController, MessageHandler, MessageValidationError, planHandlers, TRANSPORT_CAPABILITY } from './roles/worker/messages.ts';
+export { defineMessage, MessageBusController, MessageHandler, MessageValidationError, planHandlers, queueSpecs, TRANSPORT_CAPABILITY } from './roles/worker/messages.ts';
+export { Unrecoverable, RetryLater } from './roles/worker/settlement.ts';
 export type {
   MessageDefinition, MessageKind, PayloadOf, MessageHandlerOptions, MessageBusControllerOptions, MessageHandlerSpec, MessageContext, MessageHandlerPlan, RetryPolicy,
   MessageTransport, OutgoingMessage, Delivery, Settlement, QueueSpec, ConsumerHandle, DeadLetter, DeadLetterAdmin,

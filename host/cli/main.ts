@@ -17,6 +17,7 @@ const USAGE = `Usage: jararaca-host [run] [--config PATH] [--role http|worker|sc
        jararaca-host COMMAND ... [--config PATH]   commands of the declared plugins, e.g.
                                                    migrate latest|rollback|status|make NAME (knex-session)
                                                    dlq list|requeue|purge --handler NAME (message-bus)
+                                                   declare (message-bus: assert the topology, consume nothing)
        jararaca-host --help
 
 Runs the service declared in service.yaml in one role, or all of them in one process.

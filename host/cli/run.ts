@@ -2,6 +2,7 @@
 import type { Role } from '../core/plugin.ts';
 import { Host, type RoleOptions } from '../host.ts';
 import { ROLE_ENTRIES } from './roles.ts';
+import { shutdownDeadlineMs, withShutdownDeadline } from './shutdown-deadline.ts';
 
 export async function run(config: string, roles: Role[], options: RoleOptions): Promise<number> {
   const host = await Host.load({ config, roles });
@@ -13,9 +14,13 @@ export async function run(config: string, roles: Role[], options: RoleOptions): 
         process.exit(1);
       }
       stopping = true;
-      host.logger.info({ signal }, 'stopping');
-      host.stop().then(
-        () => resolve(0),
+      const deadlineMs = shutdownDeadlineMs(host.service, roles);
+      host.logger.info({ signal, deadlineMs }, 'stopping');
+      withShutdownDeadline(host.stop(), deadlineMs).then(
+        (outcome) => {
+          if (outcome === 'deadline') host.logger.error({ code: 'JRR_SHUTDOWN_DEADLINE', deadlineMs }, `not stopped within ${deadlineMs} ms (shutdownTimeoutMs plus the margin): exiting anyway; unsettled messages are redelivered by the broker`);
+          resolve(outcome === 'deadline' ? 1 : 0);
+        },
         () => resolve(1),
       );
     };

@@ -73,6 +73,14 @@ export const builtinErrorCodes = {
   JRR_UNKNOWN_HANDLER: row('worker', 'RoleUnavailableError', 2, '--handlers names a message handler the service does not have.'),
   JRR_DLQ_IN_PROCESS: row('worker', 'RoleUnavailableError', 2, 'dlq was run against an in-process (memory://) broker, whose dead letters no other process can reach.'),
   JRR_DLQ_FAILED: row('worker', 'JararacaError', 1, 'A dlq command failed against the broker.'),
+  JRR_DECLARE_IN_PROCESS: row('worker', 'RoleUnavailableError', 2, 'declare was run against an in-process (memory://) broker: there is no broker topology to declare.'),
+  JRR_DECLARE_FAILED: row('worker', 'JararacaError', 1, 'The declare command could not assert the topology on the broker.'),
+  JRR_MESSAGE_UNRECOVERABLE: row('worker', 'Unrecoverable', 1, 'A handler threw Unrecoverable (or called ctx.deadLetter()): the message was dead-lettered at once, with the reason.'),
+  JRR_MESSAGE_RETRY_LATER: row('worker', 'RetryLater', 1, 'A handler threw RetryLater (or called ctx.retryLater()): the message is retried after the delay it gave.'),
+  JRR_RETRY_DELAY: row('worker', 'ArgumentError', 1, 'retryLater() was given a delay outside 0 to 7 days.'),
+  JRR_ATTEMPT_FORGED: row('worker', '(log)', 0, 'A delivery carried an x-jrr-attempt header outside 1..maxAttempts; it was counted as the first attempt.'),
+  JRR_DEPENDENCY_DOWN: row('worker', '(log)', 0, 'A dependency (the database, another plugin\'s server) is not ready: the worker paused its consumers; messages wait in their queues.'),
+  JRR_SHUTDOWN_DEADLINE: row('host', '(log)', 1, 'The process did not stop within its shutdown deadline (the roles\' shutdownTimeoutMs plus the margin) and exited anyway.'),
 
   // scheduler role
   JRR_CRON_INVALID: row('scheduler', 'CronError', 1, 'A cron expression or its time zone is not valid.'),

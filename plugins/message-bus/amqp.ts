@@ -11,7 +11,10 @@ import type { Logger } from 'pino';
 import { delayBucket, errorHeader, HEADER, isBookkeeping, publicHeaders } from './routing.ts';
 
 export interface AmqpSettings {
-  url: string;
+  /** The broker's nodes: connections go to the first that answers, in turn, from the last one used. */
+  urls: readonly string[];
+  /** classic, or quorum (replicated; their retry and delay queues dead-letter at least once). */
+  queueType: 'classic' | 'quorum';
   exchange: string;
   /** How long a publish (or start) waits for a connection and the broker's confirm. */
   publishTimeoutMs: number;
@@ -25,8 +28,11 @@ interface ConsumerState {
   prefetch: number;
   onDelivery: (delivery: Delivery) => void;
   channel?: Channel;
+  acks?: AckBatcher;
   tag?: string;
   cancelled: boolean;
+  /** Paused by the worker (a dependency is down): no consume on this or any later connection until resumed. */
+  paused: boolean;
   /** The connection generation it was started on: started once per connection. */
   startedIn?: number;
 }
@@ -171,8 +177,11 @@ export class AmqpTransport implements MessageTransport {
     this.#logger = logger;
   }
 
+  // The node connected to (or tried next): advances in turn when a connection attempt fails.
+  #node = 0;
+
   get #where(): string {
-    return redactUrl(this.#s.url);
+    return redactUrl(this.#s.urls[this.#node]);
   }
 
   /** Connects, retrying until connectTimeoutMs; a broker refusing the topology fails at once. */
@@ -212,7 +221,14 @@ export class AmqpTransport implements MessageTransport {
   }
 
   async #open(): Promise<void> {
-    const conn = await amqp.connect(this.#s.url, { clientProperties: { connection_name: this.#s.connectionName } });
+    let conn: ChannelModel;
+    try {
+      conn = await amqp.connect(this.#s.urls[this.#node], { clientProperties: { connection_name: this.#s.connectionName } });
+    } catch (err) {
+      // That node does not answer: the next attempt goes to the next one of the list.
+      if (this.#s.urls.length > 1) this.#node = (this.#node + 1) % this.#s.urls.length;
+      throw err;
+    }
     try {
       conn.on('error', (err: Error) => this.#logger.warn({ err }, 'message broker connection error'));
       conn.on('blocked', (reason: string) => this.#logger.warn({ reason }, 'the broker blocked publishing (resource alarm)'));
@@ -293,16 +309,23 @@ export class AmqpTransport implements MessageTransport {
   }
 
   async #declare(ch: Channel, spec: QueueSpec): Promise<void> {
-    await ch.assertQueue(spec.queue, { durable: true });
+    await ch.assertQueue(spec.queue, { durable: true, arguments: this.#queueArguments() });
     for (const pattern of spec.bindings) await ch.bindQueue(spec.queue, this.#s.exchange, pattern);
-    await ch.assertQueue(`${spec.queue}.dlq`, { durable: true });
+    await ch.assertQueue(`${spec.queue}.dlq`, { durable: true, arguments: this.#queueArguments() });
     for (const ms of new Set(spec.retryDelaysMs.map(delayBucket))) await this.#declareRetryQueue(ch, spec.queue, ms);
+  }
+
+  // Quorum queues that expire into another (retry and delay buckets) dead-letter at least once:
+  // a message leaves only once the target confirmed it, which needs reject-publish overflow.
+  #queueArguments(deadLetters = false): Record<string, unknown> | undefined {
+    if (this.#s.queueType !== 'quorum') return undefined;
+    return deadLetters ? { 'x-queue-type': 'quorum', 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' } : { 'x-queue-type': 'quorum' };
   }
 
   #declareRetryQueue(ch: Channel, queue: string, bucket: number): Promise<unknown> {
     return ch.assertQueue(`${queue}.retry.${bucket}`, {
       durable: true,
-      arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue, 'x-message-ttl': bucket },
+      arguments: { ...this.#queueArguments(true), 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue, 'x-message-ttl': bucket },
     });
   }
 
@@ -328,7 +351,7 @@ export class AmqpTransport implements MessageTransport {
   }
 
   async consume(queue: string, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<ConsumerHandle> {
-    const state: ConsumerState = { queue, prefetch, onDelivery, cancelled: false };
+    const state: ConsumerState = { queue, prefetch, onDelivery, cancelled: false, paused: false };
     this.#consumers.add(state);
     if (this.#conn) await this.#startConsumer(this.#conn, state);
     return {
@@ -337,6 +360,20 @@ export class AmqpTransport implements MessageTransport {
         this.#consumers.delete(state);
         // The channel stays open so deliveries in flight can still be acked; it closes with the connection.
         if (state.channel && state.tag) await state.channel.cancel(state.tag).catch(() => undefined);
+      },
+      pause: async () => {
+        if (state.paused || state.cancelled) return;
+        state.paused = true;
+        // The channel stays: deliveries already handed over are settled on it.
+        const { channel, tag } = state;
+        state.tag = undefined;
+        if (channel && tag) await channel.cancel(tag).catch(() => undefined);
+      },
+      resume: async () => {
+        if (!state.paused || state.cancelled) return;
+        state.paused = false;
+        // On the channel of the current connection; a reconnect in between consumes by itself.
+        if (this.#conn && state.startedIn === this.#generation && state.channel && !state.tag) await this.#consumeOn(this.#conn, state, state.channel, state.acks!);
       },
     };
   }
@@ -352,8 +389,14 @@ export class AmqpTransport implements MessageTransport {
     channel.on('close', () => this.#channelClosed(conn));
     await channel.prefetch(state.prefetch);
     state.channel = channel;
+    state.tag = undefined;
     const acks = new AckBatcher(channel, generation, this.#logger);
+    state.acks = acks;
     if (generation === this.#generation) this.#batchers.add(acks);
+    if (!state.paused) await this.#consumeOn(conn, state, channel, acks);
+  }
+
+  async #consumeOn(conn: ChannelModel, state: ConsumerState, channel: Channel, acks: AckBatcher): Promise<void> {
     const { consumerTag } = await channel.consume(
       state.queue,
       (message) => {
@@ -426,12 +469,12 @@ export class AmqpTransport implements MessageTransport {
       const bucket = delayBucket(settlement.delayMs);
       const queue = `${delivery.queue}.retry.${bucket}`;
       await this.#once(pub, queue, () => this.#declareRetryQueue(pub, delivery.queue, bucket));
-      headers[HEADER.attempt] = delivery.attempt + 1;
+      headers[HEADER.attempt] = (settlement.attempt ?? delivery.attempt) + 1;
       headers[HEADER.lastError] = errorHeader(settlement.error);
       await confirm(pub, '', queue, message.content, { ...props, expiration: String(Math.max(1, settlement.delayMs)) });
     } else {
       headers[HEADER.error] = errorHeader(settlement.error);
-      headers[HEADER.attempts] = delivery.attempt;
+      headers[HEADER.attempts] = settlement.attempt ?? delivery.attempt;
       headers[HEADER.failedAt] = new Date().toISOString();
       await confirm(pub, '', `${delivery.queue}.dlq`, message.content, props);
     }
@@ -474,7 +517,7 @@ export class AmqpTransport implements MessageTransport {
         const bucket = delayBucket(m.delayMs);
         const queue = `${this.#s.exchange}.delay.${bucket}`;
         await this.#once(pub, queue, async () => {
-          await pub.assertQueue(queue, { durable: true, arguments: { 'x-dead-letter-exchange': this.#s.exchange, 'x-message-ttl': bucket } });
+          await pub.assertQueue(queue, { durable: true, arguments: { ...this.#queueArguments(true), 'x-dead-letter-exchange': this.#s.exchange, 'x-message-ttl': bucket } });
           await pub.bindQueue(queue, `${this.#s.exchange}.delay`, '', { 'x-match': 'all', [HEADER.delay]: String(bucket) });
         });
         exchange = `${this.#s.exchange}.delay`;

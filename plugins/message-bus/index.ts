@@ -3,6 +3,7 @@
 // with the same semantics for memory://.
 import { definePlugin, redactUrl, TRANSPORT_CAPABILITY, type Execution, type Next } from 'jararaca';
 import { AmqpTransport } from './amqp.ts';
+import { declareCommand } from './declare-command.ts';
 import { dlqCommand } from './dlq-command.ts';
 import { MemoryTransport } from './memory.ts';
 import { createPublisher, usePublisher } from './publisher.ts';
@@ -16,7 +17,19 @@ const optionsSchema = {
   additionalProperties: false,
   required: ['url'],
   properties: {
-    url: { type: 'string', pattern: '^(amqps?|memory)://', description: 'amqp://user:pass@host:5672/vhost (RabbitMQ), or memory:// (in-process broker; memory://NAME for a separate one).' },
+    url: {
+      description: 'amqp://user:pass@host:5672/vhost (RabbitMQ), or memory:// (in-process broker; memory://NAME for a separate one). A list of amqp:// URLs (a cluster\'s nodes) is tried in turn on (re)connection.',
+      anyOf: [
+        { type: 'string', pattern: '^(amqps?|memory)://' },
+        { type: 'array', minItems: 1, items: { type: 'string', pattern: '^amqps?://' } },
+      ],
+    },
+    queueType: {
+      type: 'string',
+      enum: ['classic', 'quorum'],
+      default: 'classic',
+      description: 'Type of the queues the service declares: quorum for a replicated RabbitMQ cluster (retry and delay queues then dead-letter at least once). An existing queue keeps its type: changing it needs the queues deleted or migrated.',
+    },
     exchange: { type: 'string', minLength: 1, default: 'jararaca', description: 'The durable topic exchange every service of the system publishes to.' },
     publishTimeoutMs: { type: 'integer', minimum: 1, default: 10000, description: 'How long a publish waits for a (re)connection and the broker confirm before failing the execution.' },
     connectTimeoutMs: { type: 'integer', minimum: 0, default: 15000, description: 'How long start-up waits for the broker.' },
@@ -34,14 +47,16 @@ const optionsSchema = {
 export default definePlugin({
   name: 'message-bus',
   options: optionsSchema,
-  commands: { dlq: dlqCommand },
+  commands: { dlq: dlqCommand, declare: declareCommand },
   setup(ctx) {
-    const { url, exchange = 'jararaca', publishTimeoutMs = 10000, connectTimeoutMs = 15000, reconnect } = ctx.options;
-    const transport = url.startsWith('memory:')
-      ? new MemoryTransport(url)
+    const { url, exchange = 'jararaca', publishTimeoutMs = 10000, connectTimeoutMs = 15000, reconnect, queueType = 'classic' } = ctx.options;
+    const urls: readonly string[] = typeof url === 'string' ? [url] : url;
+    const transport = urls[0].startsWith('memory:')
+      ? new MemoryTransport(urls[0])
       : new AmqpTransport(
           {
-            url,
+            urls,
+            queueType,
             exchange,
             publishTimeoutMs,
             connectTimeoutMs,
@@ -55,7 +70,7 @@ export default definePlugin({
       start: () => transport.start(),
       stop: () => transport.close(),
       health: () => transport.health(),
-      describe: () => [`message-bus: ${transport.kind} ${redactUrl(url)}, exchange '${exchange}'`],
+      describe: () => [`message-bus: ${transport.kind} ${urls.map(redactUrl).join(', ')}, exchange '${exchange}'${queueType === 'quorum' ? ', quorum queues' : ''}`],
       async intercept(execution: Execution, next: Next) {
         const publisher = createPublisher();
         usePublisher.provide(execution, publisher);

@@ -145,6 +145,14 @@ export class MemoryTransport implements MessageTransport {
         consumer.active = false;
         q.consumers.splice(q.consumers.indexOf(consumer), 1);
       },
+      async pause() {
+        consumer.active = false;
+      },
+      async resume() {
+        if (!q.consumers.includes(consumer)) return; // cancelled
+        consumer.active = true;
+        q.dispatch();
+      },
     };
   }
 
@@ -161,14 +169,14 @@ export class MemoryTransport implements MessageTransport {
         queue.push({ ...message, redelivered: true }, true);
         break;
       case 'retry': {
-        const next = { ...message, attempt: message.attempt + 1, redelivered: false, headers: { ...message.headers, [HEADER.lastError]: errorHeader(settlement.error) } };
+        const next = { ...message, attempt: (settlement.attempt ?? message.attempt) + 1, redelivered: false, headers: { ...message.headers, [HEADER.lastError]: errorHeader(settlement.error) } };
         this.#broker.later(settlement.delayMs, () => queue.push(next));
         break;
       }
       case 'dead-letter':
         queue.dead.push({
           ...message,
-          headers: { ...message.headers, [HEADER.error]: errorHeader(settlement.error), [HEADER.attempts]: message.attempt, [HEADER.routingKey]: message.topic, [HEADER.failedAt]: new Date().toISOString() },
+          headers: { ...message.headers, [HEADER.error]: errorHeader(settlement.error), [HEADER.attempts]: settlement.attempt ?? message.attempt, [HEADER.routingKey]: message.topic, [HEADER.failedAt]: new Date().toISOString() },
         });
         break;
     }

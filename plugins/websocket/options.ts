@@ -28,6 +28,15 @@ export const optionsSchema = {
     pingIntervalMs: { description: 'Ping every connection this often; one that missed the previous pong is terminated.', type: 'integer', minimum: 50, default: 30000 },
     connectTimeoutMs: { description: 'How long start-up waits for Redis before failing.', type: 'integer', minimum: 100, default: 10000 },
     reconnectMaxDelayMs: { description: 'Upper bound of the Redis reconnect backoff (it starts at 100 ms and doubles).', type: 'integer', minimum: 100, default: 5000 },
+    outageBuffer: {
+      description: 'Sends made while the backend is unavailable wait in this process, in order, and are delivered when it returns; past these bounds they are dropped and counted (JRR_WS_DROPPED).',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxMessages: { description: 'Operations (sends, joins, leaves) kept at most; 0 turns the buffer off (drop at once).', type: 'integer', minimum: 0, default: 10000 },
+        maxAgeMs: { description: 'Longest an operation waits; older ones are dropped.', type: 'integer', minimum: 100, default: 30000 },
+      },
+    },
   },
 } as const;
 
@@ -44,6 +53,7 @@ export interface ResolvedOptions {
   pingIntervalMs: number;
   connectTimeoutMs: number;
   reconnectMaxDelayMs: number;
+  outageBuffer: { maxMessages: number; maxAgeMs: number };
 }
 
 export function resolveOptions(options: WebSocketOptions, serviceName: string): ResolvedOptions {
@@ -57,5 +67,6 @@ export function resolveOptions(options: WebSocketOptions, serviceName: string): 
     pingIntervalMs: options.pingIntervalMs ?? 30000,
     connectTimeoutMs: options.connectTimeoutMs ?? 10000,
     reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 5000,
+    outageBuffer: { maxMessages: options.outageBuffer?.maxMessages ?? 10000, maxAgeMs: options.outageBuffer?.maxAgeMs ?? 30000 },
   };
 }

@@ -8,6 +8,7 @@ import { WS_KIND } from './decorators.ts';
 import { buildEndpoints } from './endpoints.ts';
 import { StagedWsManager, useWsManager } from './manager.ts';
 import { optionsSchema, resolveOptions } from './options.ts';
+import { OutageBuffer } from './outage-buffer.ts';
 import { WebSocketServer } from './server.ts';
 
 export default definePlugin({
@@ -23,7 +24,7 @@ export default definePlugin({
     const registry = new ConnectionRegistry();
     const serves = ctx.roles.has('http') && endpoints.length > 0;
     const server = serves ? new WebSocketServer(ctx, options, endpoints, registry, logger) : undefined;
-    let dropped = 0;
+    const buffer = new OutageBuffer(backend, options.outageBuffer, logger);
 
     return {
       serves: [WS_KIND],
@@ -36,6 +37,7 @@ export default definePlugin({
       },
       async stop() {
         await server?.drain();
+        buffer.stop();
         await backend.stop();
       },
       health: () => backend.health(),
@@ -52,17 +54,13 @@ export default definePlugin({
         }
         const ops = manager.take();
         if (ops.length === 0) return result;
-        try {
-          await backend.publish({ ops });
-        } catch (err) {
-          // The execution's work is done (committed); failing it now would make the client
-          // retry work that succeeded. WebSocket pushes are best effort: drop, log, count. Room
-          // changes for this process's own connections still apply, so a client that joined
-          // during the outage is in its room when the backend returns.
-          server?.deliver({ ops: ops.filter((op) => op.op === 'join' || op.op === 'leave') });
-          dropped += ops.length;
-          execution.logger.warn({ err, code: 'JRR_WS_DROPPED', dropped: ops.length, droppedTotal: dropped }, 'websocket messages dropped: the backend is unavailable');
-        }
+        // The execution's work is done (committed); failing it now would make the client retry
+        // work that succeeded. While the backend is down the packet waits in the outage buffer
+        // (in order, bounded; dropped and counted past the bound). Room changes for this
+        // process's own connections apply at once, so a client that joined during the outage is
+        // in its room when the buffered sends arrive.
+        const outcome = await buffer.send({ ops });
+        if (outcome !== 'sent') server?.deliver({ ops: ops.filter((op) => op.op === 'join' || op.op === 'leave') });
         return result;
       },
       describe: () => [

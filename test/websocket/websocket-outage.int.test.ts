@@ -1,7 +1,8 @@
 // Redis outage: this file runs its OWN redis-server (the shared one stays up for other tests),
 // kills it while clients are connected, and restarts it. Chosen behaviour (docs/websocket.md):
-// HTTP keeps serving, /health/ready says not ready, sends during the outage are dropped with a
-// JRR_WS_DROPPED warning (never delayed), and delivery resumes once Redis is back.
+// HTTP keeps serving, /health/ready says not ready, sends during the outage wait in the outage
+// buffer and arrive in order once Redis is back; past the buffer's bound they are dropped with a
+// JRR_WS_DROPPED warning.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -47,7 +48,7 @@ describe('websocket through a Redis outage', () => {
   before(async () => {
     port = await freePort();
     redis = await startRedis(port);
-    config = writeWsService({ url: `redis://127.0.0.1:${port}`, prefix: `${uniqueName('wsout')}:`, reconnectMaxDelayMs: 300 });
+    config = writeWsService({ url: `redis://127.0.0.1:${port}`, prefix: `${uniqueName('wsout')}:`, reconnectMaxDelayMs: 300, outageBuffer: { maxMessages: 2 } });
     hosts.push(...(await Promise.all([0, 1].map(() => spawnHost(config, { args: ['--role', 'http'] })))));
   });
   after(async () => {
@@ -56,7 +57,7 @@ describe('websocket through a Redis outage', () => {
     rmSync(path.dirname(config), { recursive: true, force: true });
   });
 
-  test('HTTP keeps serving, health reflects the outage, sends are dropped, delivery resumes after restart', async () => {
+  test('HTTP keeps serving, health reflects the outage, sends wait in the buffer (past its bound dropped), delivered in order after restart', async () => {
     const [a, sender] = hosts;
     const client = await TestClient.connect(a.url);
     assert.equal((await http('POST', `${sender.url}/send/broadcast`, { type: 'before' })).status, 204);
@@ -68,10 +69,12 @@ describe('websocket through a Redis outage', () => {
     assert.match(down.body.checks.websocket.detail, /unreachable|re-subscribing/);
     assert.equal((await http('GET', `${a.url}/health/live`)).status, 200);
 
-    // Sending still answers the request; the message is dropped with a warning.
-    assert.equal((await http('POST', `${sender.url}/send/broadcast`, { type: 'during.outage' })).status, 204);
+    // Sending still answers the request; the messages wait (maxMessages 2), the third is dropped with a warning.
+    assert.equal((await http('POST', `${sender.url}/send/broadcast`, { type: 'during.outage.1' })).status, 204);
+    assert.equal((await http('POST', `${sender.url}/send/broadcast`, { type: 'during.outage.2' })).status, 204);
+    assert.equal((await http('POST', `${sender.url}/send/broadcast`, { type: 'beyond.the.bound' })).status, 204);
     const warning = await sender.waitForLog((l) => l.code === 'JRR_WS_DROPPED');
-    assert.match(String(warning.msg), /dropped/);
+    assert.match(String(warning.msg), /dropped: the outage buffer is full/);
     // The connection itself is untouched: local replies need no Redis.
     client.send({ type: 'echo', data: { text: 'offline' } });
     assert.deepEqual(await client.next(), { type: 'echo', data: { text: 'offline', user: 'anonymous' } });
@@ -82,8 +85,10 @@ describe('websocket through a Redis outage', () => {
     redis = await startRedis(port);
     await waitForStatus(`${a.url}/health/ready`, 200);
     await waitForStatus(`${sender.url}/health/ready`, 200);
+    assert.deepEqual(await client.next(), { type: 'during.outage.1' }, 'the buffered messages arrive, in order');
+    assert.deepEqual(await client.next(), { type: 'during.outage.2' });
     assert.equal((await http('POST', `${sender.url}/send/broadcast`, { type: 'after.restart' })).status, 204);
-    assert.deepEqual(await client.next(), { type: 'after.restart' }, 'the outage message was dropped, not delayed; delivery resumed');
+    assert.deepEqual(await client.next(), { type: 'after.restart' }, 'the one past the bound was dropped; delivery resumed');
     assert.equal((await http('POST', `${sender.url}/send/rooms`, { rooms: ['joined.offline'], message: { type: 'room.after.restart' } })).status, 204);
     assert.deepEqual(await client.next(), { type: 'room.after.restart' });
     client.close();

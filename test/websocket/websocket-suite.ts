@@ -16,6 +16,7 @@ export interface WsServiceOptions {
   maxConnections?: number;
   pingIntervalMs?: number;
   reconnectMaxDelayMs?: number;
+  outageBuffer?: { maxMessages?: number; maxAgeMs?: number };
 }
 
 const controller = `

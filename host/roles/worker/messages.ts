@@ -149,6 +149,10 @@ export interface MessageContext {
   readonly redelivered: boolean;
   readonly handler: string;
   readonly queue: string;
+  /** Fails the execution and retries the message after `delayMs` (instead of the backoff); it counts as an attempt. */
+  retryLater(delayMs: number, reason?: string): never;
+  /** Fails the execution and dead-letters the message now, with `reason` (same as `throw new Unrecoverable(reason)`). */
+  deadLetter(reason: string): never;
 }
 
 /** A resolved handler: what the worker consumes and the dlq command addresses. */
@@ -178,6 +182,16 @@ export function planHandlers(serviceName: string, handlers: readonly HandlerInfo
       prefetch: spec.prefetch ?? defaultPrefetch,
     };
   });
+}
+
+/** The queues the handlers need (what the worker and `jararaca-host declare` assert). */
+export function queueSpecs(plans: readonly MessageHandlerPlan[]): QueueSpec[] {
+  return plans.map((p) => ({
+    queue: p.queue,
+    bindings: p.bindings,
+    // Retry delays the policy may use, so their delay queues exist from the start.
+    retryDelaysMs: Array.from({ length: Math.max(0, p.retry.maxAttempts - 1) }, (_, i) => Math.min(p.retry.maxDelayMs, p.retry.initialDelayMs * 2 ** i)),
+  }));
 }
 
 /** Mistakes in the handlers as a whole (a task with two handlers, two handlers with one name). */
@@ -233,12 +247,13 @@ export interface Delivery {
   readonly timestamp?: number;
 }
 
+/** `attempt` (retry, dead-letter): the attempt the worker counted, when it is not the delivery's own (a forged header). */
 export type Settlement =
   | { action: 'ack' }
   /** Back to the same queue only (not to the other handlers of an event) after delayMs, attempt + 1. */
-  | { action: 'retry'; delayMs: number; error: string }
+  | { action: 'retry'; delayMs: number; error: string; attempt?: number }
   /** To the handler's dead-letter queue, with the error, attempt count and original routing key in headers. */
-  | { action: 'dead-letter'; error: string }
+  | { action: 'dead-letter'; error: string; attempt?: number }
   /** Straight back to the queue, attempt unchanged (shutdown). */
   | { action: 'requeue' };
 
@@ -252,6 +267,13 @@ export interface QueueSpec {
 export interface ConsumerHandle {
   /** Stops new deliveries; deliveries already handed over can still be settled. */
   cancel(): Promise<void>;
+  /**
+   * Stops new deliveries for a while (a dependency is down), leaving messages in the queue;
+   * deliveries already handed over can still be settled. Stays paused across reconnects.
+   */
+  pause?(): Promise<void>;
+  /** Delivers again after pause(). */
+  resume?(): Promise<void>;
 }
 
 export interface DeadLetter {

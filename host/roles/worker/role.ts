@@ -2,7 +2,8 @@
 // provides ('jararaca.transport'), runs each delivery as one execution through the interceptor
 // onion, and settles it only after the whole onion finished: ack on success (after the commit
 // and the publisher's flush), retry with backoff, dead-letter after the last attempt or at once
-// for a poison message, requeue at shutdown.
+// for a poison message or an explicit Unrecoverable, requeue at shutdown or while a dependency
+// is down (dependency-gate.ts).
 import type { FastifyBaseLogger } from 'fastify';
 import { noRetryReason } from '../../core/error-mapping.ts';
 import { GuardRejected } from '../../core/middleware.ts';
@@ -13,9 +14,11 @@ import { runWithTimeout, ShutdownAbort } from '../../runtime/abort.ts';
 import { drain } from '../../runtime/drain.ts';
 import { startHealthServer } from '../../runtime/health-server.ts';
 import { selectByName } from '../../runtime/name-filter.ts';
+import { DependencyGate } from './dependency-gate.ts';
 import {
   handlerProblems,
   planHandlers,
+  queueSpecs,
   retryDelay,
   TRANSPORT_CAPABILITY,
   type ConsumerHandle,
@@ -25,6 +28,7 @@ import {
   type MessageTransport,
   type Settlement,
 } from './messages.ts';
+import { checkedAttempt, deadLetter, explicitSettlement, RetryLater, retryLater } from './settlement.ts';
 
 export interface WorkerRoleOptions {
   /** --handlers: only these handler names. */
@@ -96,6 +100,7 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
   const inFlight = new Set<InFlight>();
   const consumers: ConsumerHandle[] = [];
   let stopping = false;
+  const gate = new DependencyGate({ checks: () => host.health().checks, logger: logger as FastifyBaseLogger });
 
   const settle = async (entry: InFlight, settlement: Settlement, log: FastifyBaseLogger) => {
     if (entry.settled) return;
@@ -114,19 +119,23 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
   const handle = async (plan: MessageHandlerPlan, log: FastifyBaseLogger, invoke: (exec: Execution<'message'>) => Promise<unknown>, entry: InFlight): Promise<void> => {
     const delivery = entry.delivery;
     try {
+      const { attempt, forged } = checkedAttempt(delivery.attempt, plan.retry.maxAttempts);
+      if (forged) {
+        log.warn({ code: 'JRR_ATTEMPT_FORGED', messageId: delivery.messageId, claimed: delivery.attempt, maxAttempts: plan.retry.maxAttempts }, 'x-jrr-attempt out of range: counted as the first attempt');
+      }
       let payload: unknown;
       try {
         payload = plan.message.parse(JSON.parse(delivery.body.toString('utf8')));
       } catch (err) {
         const error = err instanceof SyntaxError ? `poison message: body is not JSON (${err.message})` : `poison message: ${(err as Error).message}`;
-        log.error({ messageId: delivery.messageId, attempt: delivery.attempt, topic: delivery.topic }, `${error}; dead-lettered without retries`);
-        return await settle(entry, { action: 'dead-letter', error }, log);
+        log.error({ messageId: delivery.messageId, attempt, topic: delivery.topic }, `${error}; dead-lettered without retries`);
+        return await settle(entry, { action: 'dead-letter', error, attempt }, log);
       }
       const ctx: MessageContext = {
         id: delivery.messageId ?? '',
         name: delivery.name ?? plan.message.name,
         topic: delivery.topic,
-        attempt: delivery.attempt,
+        attempt,
         maxAttempts: plan.retry.maxAttempts,
         headers: delivery.headers,
         // The execution's own signal, made on first read (an AbortSignal costs more than the rest of the dispatch).
@@ -137,6 +146,8 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
         redelivered: delivery.redelivered,
         handler: plan.name,
         queue: plan.queue,
+        retryLater,
+        deadLetter,
       };
       const execution = host.execute({ kind: 'message', handler: plan.info, logger: log, id: delivery.messageId, handle: entry, details: { message: ctx, payload } }, invoke);
       try {
@@ -152,20 +163,31 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
       } catch (err) {
         if (entry.settled) return; // returned to its queue at the shutdown deadline
         const error = (err as Error)?.message ?? String(err);
-        const about = { messageId: delivery.messageId, attempt: delivery.attempt, err };
+        const about = { messageId: delivery.messageId, attempt, err };
+        const explicit = explicitSettlement(err);
+        if (explicit && !(explicit instanceof RetryLater)) {
+          log.error(about, `message dead-lettered by its handler: ${explicit.message}`);
+          return await settle(entry, { action: 'dead-letter', error: explicit.message, attempt }, log);
+        }
         // A guard's refusal, or an error mapped with retry: false, would fail the same way again.
         const noRetry = noRetryReason(err);
         if (noRetry) {
           log.warn({ ...about, reason: noRetry }, `message not retried (${noRetry}); dead-lettered`);
-          return await settle(entry, { action: 'dead-letter', error: err instanceof GuardRejected ? error : `${error} (${noRetry})` }, log);
+          return await settle(entry, { action: 'dead-letter', error: err instanceof GuardRejected ? error : `${error} (${noRetry})`, attempt }, log);
         }
-        if (delivery.attempt < plan.retry.maxAttempts) {
-          const delayMs = retryDelay(plan.retry, delivery.attempt);
-          log.warn({ ...about, delayMs }, `message failed (attempt ${delivery.attempt} of ${plan.retry.maxAttempts}); retrying`);
-          return await settle(entry, { action: 'retry', delayMs, error }, log);
+        // A failure while a dependency is down says nothing about the message: back to its
+        // queue, attempt unchanged, once the consumers are paused (or it would come straight back).
+        if (!explicit && !(await gate.check())) {
+          log.warn(about, 'message failed while a dependency is down; returned to its queue without using an attempt');
+          return await settle(entry, { action: 'requeue' }, log);
         }
-        log.error(about, `message failed on its last attempt (${delivery.attempt}); dead-lettered`);
-        return await settle(entry, { action: 'dead-letter', error }, log);
+        if (attempt < plan.retry.maxAttempts) {
+          const delayMs = explicit ? explicit.delayMs : retryDelay(plan.retry, attempt);
+          log.warn({ ...about, delayMs }, `message failed (attempt ${attempt} of ${plan.retry.maxAttempts}); retrying${explicit ? ' when its handler asked' : ''}`);
+          return await settle(entry, { action: 'retry', delayMs, error, attempt }, log);
+        }
+        log.error(about, `message failed on its last attempt (${attempt}); dead-lettered`);
+        return await settle(entry, { action: 'dead-letter', error, attempt }, log);
       }
       await settle(entry, ACK, log);
     } catch (err) {
@@ -176,13 +198,7 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
   };
 
   if (transport && plans.length) {
-    await transport.assertTopology(
-      plans.map((p) => ({
-        queue: p.queue,
-        bindings: p.bindings,
-        retryDelaysMs: Array.from({ length: Math.max(0, p.retry.maxAttempts - 1) }, (_, i) => Math.min(p.retry.maxDelayMs, p.retry.initialDelayMs * 2 ** i)),
-      })),
-    );
+    await transport.assertTopology(queueSpecs(plans));
     for (const plan of plans) {
       // One child logger per handler: a pino child per message costs more than the rest of the dispatch.
       const log = logger.child({ handler: plan.name }) as FastifyBaseLogger;
@@ -192,7 +208,8 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
       consumers.push(
         await transport.consume(plan.queue, plan.prefetch, (delivery) => {
           const entry: InFlight = { delivery, settled: false, done: NOTHING };
-          if (stopping) {
+          // Stopping, or paused and this one was already on its way: back to the queue.
+          if (stopping || gate.paused) {
             void settle(entry, { action: 'requeue' }, logger as FastifyBaseLogger);
             return;
           }
@@ -200,8 +217,10 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
           entry.done = handle(plan, log, invoke, entry);
         }),
       );
+      gate.add(consumers[consumers.length - 1]);
       logger.info({ handler: plan.name, queue: plan.queue, bindings: plan.bindings, prefetch: plan.prefetch }, 'consuming');
     }
+    gate.start();
   }
 
   const health = host.roles.has('http') ? undefined : await startHealthServer(host, options.healthPort ?? settings.healthPort ?? 3001);
@@ -212,6 +231,7 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
     address: health ? `health :${health.port}` : undefined,
     async stop() {
       stopping = true;
+      gate.stop();
       await Promise.allSettled(consumers.map((c) => c.cancel()));
       const timeoutMs = settings.shutdownTimeoutMs ?? 10000;
       if (inFlight.size) logger.info({ inFlight: inFlight.size, timeoutMs }, 'waiting for messages in flight');

@@ -1,0 +1,72 @@
+// `npm run faults`: the fault scenarios of docs/reliability.md at full size, on real servers,
+// each cutting a TCP forwarder of its own (the shared PostgreSQL, RabbitMQ and Redis stay up).
+// Prints each scenario's figures and a Markdown table; exits 1 when a figure misses its target.
+// Not part of `npm test`, which runs a short version of each (test/bus, test/websocket).
+// Usage: npm run faults [-- database-outage stuck-shutdown stuck-shutdown-http stuck-shutdown-scheduler redis-outage]
+import { databaseOutage } from '../test/faults/database-outage.ts';
+import { redisOutage } from '../test/faults/redis-outage.ts';
+import { stuckShutdown } from '../test/faults/stuck-shutdown.ts';
+import { printFigures } from '../test/faults/support.ts';
+
+type Figures = Record<string, number | string | boolean>;
+
+interface Scenario {
+  name: string;
+  fault: string;
+  run(): Promise<Figures>;
+  /** What must hold; the row says "yes" or what failed. */
+  holds(f: Figures): string | true;
+  summary(f: Figures): string;
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: 'database-outage',
+    fault: 'PostgreSQL unreachable 12 s while 300 messages are queued',
+    run: () => databaseOutage({ messages: 300, outageMs: 12000 }),
+    holds: (f) => (f.deadLettered === 0 && f.handled === 300 && f.extraAttempts === 0 ? true : `dead-lettered ${f.deadLettered}, handled ${f.handled}, extra attempts ${f.extraAttempts}`),
+    summary: (f) => `${f.deadLettered} dead-lettered, ${f.handled}/${f.messages} handled, ${f.extraAttempts} attempts used by the outage, not ready during it (${f.notReadyDuringOutage} probes), all done ${(Number(f.catchUpMs) / 1000).toFixed(1)} s after it`,
+  },
+  {
+    name: 'stuck-shutdown',
+    fault: 'worker SIGTERM, handler stuck 14 s in a transaction, shutdownTimeoutMs 10000',
+    run: () => stuckShutdown({ shutdownTimeoutMs: 10000, stuckMs: 14000 }),
+    holds: (f) => (Number(f.exitMs) <= Number(f.shutdownTimeoutMs) + Number(f.marginMs) + 500 && f.requeued === 1 ? true : `exit after ${f.exitMs} ms, requeued ${f.requeued}`),
+    summary: (f) => `exited after ${(Number(f.exitMs) / 1000).toFixed(2)} s (deadline ${Number(f.shutdownTimeoutMs) / 1000} s + ${Number(f.marginMs) / 1000} s margin), exit code ${f.exitCode}, the message back in its queue: ${f.requeued === 1 ? 'yes' : 'no'}`,
+  },
+  ...(['http', 'scheduler'] as const).map((role) => ({
+    name: `stuck-shutdown-${role}`,
+    fault: `${role} SIGTERM, ${role === 'http' ? 'a request' : 'an action'} stuck 14 s in a transaction, shutdownTimeoutMs 10000`,
+    run: () => stuckShutdown({ shutdownTimeoutMs: 10000, stuckMs: 14000, role }),
+    holds: (f: Figures) => (Number(f.exitMs) <= Number(f.shutdownTimeoutMs) + Number(f.marginMs) + 500 ? (true as const) : `exit after ${f.exitMs} ms`),
+    summary: (f: Figures) => `exited after ${(Number(f.exitMs) / 1000).toFixed(2)} s (deadline ${Number(f.shutdownTimeoutMs) / 1000} s + ${Number(f.marginMs) / 1000} s margin), exit code ${f.exitCode}`,
+  })),
+  {
+    name: 'redis-outage',
+    fault: 'Redis unreachable 5 s, one replica sending every 20 ms to a client on another',
+    run: () => redisOutage({ outageMs: 5000, sendEveryMs: 20 }),
+    holds: (f) => (f.lost === 0 && f.inOrder === true ? true : `lost ${f.lost}, in order ${f.inOrder}`),
+    summary: (f) => `${f.lost} of ${f.sent} lost (${f.sentDuringOutage} sent during the outage), in order: ${f.inOrder ? 'yes' : 'no'}, last one ${(Number(f.catchUpMs) / 1000).toFixed(1)} s after Redis returned`,
+  },
+];
+
+const only = process.argv.slice(2);
+const rows: string[] = [];
+let failed = 0;
+for (const s of scenarios.filter((s) => !only.length || only.includes(s.name))) {
+  process.stderr.write(`fault: ${s.name}: ${s.fault}...\n`);
+  const started = Date.now();
+  try {
+    const figures = await s.run();
+    printFigures(s.name, figures);
+    const ok = s.holds(figures);
+    if (ok !== true) failed++;
+    rows.push(`| ${s.fault} | ${s.summary(figures)} | ${ok === true ? 'yes' : `**no**: ${ok}`} |`);
+  } catch (err) {
+    failed++;
+    rows.push(`| ${s.fault} | failed to run: ${(err as Error).message.split('\n')[0]} | **no** |`);
+  }
+  process.stderr.write(`fault: ${s.name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+process.stdout.write(`\n| fault | figures | holds |\n|---|---|---|\n${rows.join('\n')}\n`);
+process.exit(failed ? 1 : 0);
