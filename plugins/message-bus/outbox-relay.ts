@@ -127,9 +127,15 @@ export class OutboxRelay {
   /** One claim-publish-mark round. Returns how many rows it sent. */
   async #pass(): Promise<number> {
     const knex = this.#knex();
+    const claimedAt = Date.now();
     const rows = await this.#store.claim(knex, this.#owner, this.#s.batchSize, this.#s.leaseMs);
     if (!rows.length) return 0;
     const ids = rows.map((r) => r.id);
+    // A claim that took most of the lease (a stalled process) might overlap another relay's: give it back.
+    if (Date.now() - claimedAt > this.#s.leaseMs / 2) {
+      await this.#store.release(knex, this.#owner, ids, 'claim took longer than half the lease');
+      return 0;
+    }
     try {
       // One confirm channel, in row order: the broker keeps the order of one channel's publishes.
       await this.#transport.publish(rows);

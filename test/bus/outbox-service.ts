@@ -71,7 +71,7 @@ export async function down(): Promise<void> {}
 
 /** Writes the service; `outbox: false` for the variant without it. */
 export function writeOutboxService(name: string, options: { outbox?: boolean } = {}): string {
-  const outbox = options.outbox === false ? 'false' : '{ pollMs: 200, leaseMs: 2000 }';
+  const outbox = options.outbox === false ? 'false' : '{ pollMs: 200, leaseMs: 5000 }';
   const dir = writeService({
     'service.yaml': `name: ${name}
 interceptors:
