@@ -3,7 +3,7 @@
 // commit (nudge), and every pollMs for rows of other processes (one that died) and delayed rows
 // that came due; backs off while the broker or the database is away; prunes sent rows.
 import { randomUUID } from 'node:crypto';
-import type { MessageTransport } from 'jararaca';
+import { JararacaError, type MessageTransport } from 'jararaca';
 import type { Knex } from 'jararaca/knex-session';
 import type { Logger } from 'pino';
 import type { OutboxStats, OutboxStore } from './outbox-store.ts';
@@ -77,7 +77,8 @@ export class OutboxRelay {
     while (!this.#stopped) {
       let full = false;
       try {
-        if (!this.#transport.health().ready) throw new Error(this.#transport.health().detail ?? 'message broker not ready');
+        const broker = this.#transport.health();
+        if (!broker.ready) throw new JararacaError('JRR_BUS_UNAVAILABLE', broker.detail ?? 'the message broker is not connected');
         this.#nudged = false;
         full = (await this.#pass()) >= this.#s.batchSize;
         if (this.#failing) this.#logger.info({ pending: this.#stats.pending }, `outbox: sending again (${this.#failing} is over)`);
