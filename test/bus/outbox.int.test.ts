@@ -109,6 +109,27 @@ test('postgres: kill -9 of the http process right after its responses leaves no 
   await other.stop();
 });
 
+test('postgres: rows a killed process could not send (broker away) survive it and another process relays them', async () => {
+  const web = await start({ BUS_URL: forwarder.rewrite(servers.amqp) });
+  await forwarder.cut();
+  const ids = Array.from({ length: 50 }, (_, i) => `orphan-${i}`);
+  try {
+    const answers = await Promise.all(ids.map((id) => http('POST', `${web.url}/items`, { id })));
+    assert.ok(answers.every((a) => a.status === 201));
+    web.child.kill('SIGKILL');
+    await web.exited;
+    const unsent = (await client.query(`select count(*)::int as n from jararaca_outbox where sent_at is null`)).rows[0].n;
+    assert.equal(unsent, ids.length, 'every message of the dead process is still in the outbox');
+  } finally {
+    await forwarder.restore();
+  }
+  // The worker's relay (another process) sends them once the broker is back.
+  await until('an event for every orphan row', async () => {
+    const c = await handledCounts('record');
+    return ids.every((id) => c.get(id) === 1);
+  }, 30000);
+});
+
 test('postgres: two relays on one database publish each message once', async () => {
   const a = await start();
   const b = await start();
