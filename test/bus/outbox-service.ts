@@ -16,7 +16,7 @@ export const Created = defineMessage({
   schema: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'string' } } } as const,
 });
 
-interface Body { id: string; fail?: boolean; twice?: boolean; delayMs?: number; at?: string; messageId?: string }
+interface Body { id: string; count?: number; fail?: boolean; twice?: boolean; delayMs?: number; at?: string; messageId?: string }
 
 @RestController('/items')
 export class Items {
@@ -26,6 +26,7 @@ export class Items {
     await useSession()('items').insert({ id: b.id });
     const messageId = usePublisher().publish(Created, { id: b.id }, { delayMs: b.delayMs, at: b.at ? new Date(b.at) : undefined, messageId: b.messageId });
     if (b.twice) usePublisher().publish(Created, { id: b.id }, { messageId });
+    for (let k = 1; k < (b.count ?? 1); k++) usePublisher().publish(Created, { id: \`\${b.id}-\${k}\` });
     if (b.fail) throw new HttpError(409, 'rolled back on purpose');
     return { id: b.id, messageId };
   }

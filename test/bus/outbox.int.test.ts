@@ -165,6 +165,32 @@ test('postgres: the same messageId delivered twice runs an inbox handler once', 
   await web.stop();
 });
 
+test('postgres: the messages of one execution reach the broker in the order they were published', async () => {
+  const web = await start();
+  const conn = await amqp.connect(servers.amqp);
+  try {
+    const ch = await conn.createChannel();
+    const probe = `${name}.probe`;
+    await ch.assertQueue(probe, { durable: false });
+    await ch.bindQueue(probe, exchange, 'item.created');
+    const answers = await Promise.all(['ord-a', 'ord-b', 'ord-c'].map((id) => http('POST', `${web.url}/items`, { id, count: 20 })));
+    assert.ok(answers.every((a) => a.status === 201));
+    const seen: string[] = [];
+    await until('60 messages on the probe queue', async () => {
+      for (let m = await ch.get(probe, { noAck: true }); m; m = await ch.get(probe, { noAck: true })) seen.push(JSON.parse(m.content.toString()).id);
+      return seen.length >= 60;
+    });
+    for (const id of ['ord-a', 'ord-b', 'ord-c']) {
+      const mine = seen.filter((s) => s === id || s.startsWith(`${id}-`));
+      assert.deepEqual(mine, [id, ...Array.from({ length: 19 }, (_, k) => `${id}-${k + 1}`)]);
+    }
+    await ch.deleteQueue(probe);
+  } finally {
+    await conn.close();
+  }
+  await web.stop();
+});
+
 test('postgres: a rolled-back execution leaves nothing in the outbox', async () => {
   const web = await start();
   const res = await http('POST', `${web.url}/items`, { id: 'rb-1', fail: true, messageId: 'rb-1-message' });
