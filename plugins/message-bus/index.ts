@@ -125,7 +125,8 @@ export default definePlugin({
     const inboxRetentionMs = inboxOptions?.retentionMs ?? 604800000;
     const warnedNoId = new Set<string>();
     let pruneTimer: NodeJS.Timeout | undefined;
-    const retryAfterSeconds = Math.max(1, Math.ceil((reconnect?.initialDelayMs ?? 500) / 1000) * 5);
+    // A broker that did not answer within publishTimeoutMs is reconnecting with backoff: a few seconds.
+    const retryAfterSeconds = Math.max(1, Math.ceil(Math.min(reconnect?.maxDelayMs ?? 10000, 5000) / 1000));
 
     // Without the outbox (or for a @NoSession() handler): sent now, after the inner layers committed.
     const publishNow = async (messages: readonly StagedMessage[]) => {
