@@ -2,7 +2,7 @@
 // role consumes ('jararaca.transport'): RabbitMQ for amqp:// and amqps://, an in-process broker
 // with the same semantics for memory://. With a knex-session listed after it, publishes go
 // through a transactional outbox and handlers through an inbox (docs/message-bus.md).
-import { definePlugin, redactUrl, TRANSPORT_CAPABILITY, type Execution, type HealthReport, type MessageContext, type Next } from 'jararaca';
+import { definePlugin, JararacaError, redactUrl, TRANSPORT_CAPABILITY, type Execution, type HealthReport, type MessageContext, type Next } from 'jararaca';
 import { AmqpTransport } from './amqp.ts';
 import { dlqCommand } from './dlq-command.ts';
 import { chooseConnection, innerConnections } from './durability.ts';
@@ -129,9 +129,12 @@ export default definePlugin({
     const retryAfterSeconds = Math.max(1, Math.ceil(Math.min(reconnect?.maxDelayMs ?? 10000, 5000) / 1000));
 
     // Without the outbox (or for a @NoSession() handler): sent now, after the inner layers committed.
-    const publishNow = async (messages: readonly StagedMessage[]) => {
+    const publishNow = async (execution: Execution, messages: readonly StagedMessage[]) => {
       for (const m of messages) {
-        if (m.at && m.at.getTime() - Date.now() > MAX_DELAY_MS) throw new BusUnavailableError(`publish(${m.name}): at is more than 7 days ahead, which needs the outbox (a knex-session listed after message-bus)`, retryAfterSeconds);
+        // Accepted at publish() because the outbox is on, but this execution has no session (@NoSession()).
+        if ((m.at ? m.at.getTime() - Date.now() : (m.delayMs ?? 0)) > MAX_DELAY_MS) {
+          throw new JararacaError('JRR_PUBLISH_DELAY', `publish(${m.name}): a delay of more than 7 days needs the outbox, and ${execution.handler.name} has no database session (@NoSession())`);
+        }
       }
       try {
         await transport.publish(withRelativeDelays(messages));
@@ -220,7 +223,7 @@ export default definePlugin({
         }
         if (publisher.staged.length) {
           if (written) relay?.nudge();
-          else await publishNow(publisher.staged);
+          else await publishNow(execution, publisher.staged);
         }
         return result;
       },
