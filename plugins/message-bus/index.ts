@@ -13,6 +13,7 @@ import { OutboxRelay } from './outbox-relay.ts';
 import { createOutboxTable, OutboxStore, type StagedMessage } from './outbox-store.ts';
 import { createPublisher, usePublisher, withRelativeDelays } from './publisher.ts';
 import { MAX_DELAY_MS } from './routing.ts';
+import type { SessionMetadata } from 'jararaca/knex-session';
 
 export { usePublisher } from './publisher.ts';
 export type { Publisher, PublishOptions } from './publisher.ts';
@@ -133,7 +134,7 @@ export default definePlugin({
       for (const m of messages) {
         // Accepted at publish() because the outbox is on, but this execution has no session (@NoSession()).
         if ((m.at ? m.at.getTime() - Date.now() : (m.delayMs ?? 0)) > MAX_DELAY_MS) {
-          throw new JararacaError('JRR_PUBLISH_DELAY', `publish(${m.name}): a delay of more than 7 days needs the outbox, and ${execution.handler.name} has no database session (@NoSession())`);
+          throw new JararacaError('JRR_PUBLISH_DELAY', `publish(${m.name}): a delay of more than 7 days needs the outbox, and ${execution.handler.name} has no writable database session (@NoSession() or @ReadOnly())`);
         }
       }
       try {
@@ -196,13 +197,16 @@ export default definePlugin({
         usePublisher.provide(execution, publisher);
         let written = false;
         let duplicate = false;
-        if (store && sessions && outboxConnection) {
+        // @ReadOnly() and @NoSession() handlers have no transaction to write to: sent directly, no inbox.
+        const meta = sessions ? execution.getMetadata<SessionMetadata>(sessions.SESSION_METADATA) : undefined;
+        const writable = !meta?.none && !meta?.readOnly;
+        if (store && sessions && outboxConnection && writable) {
           sessions.onBeforeCommit(execution, outboxConnection, async (trx) => {
             written = true;
             if (publisher.staged.length) await store.insert(trx, execution.id, publisher.staged);
           });
         }
-        if (sessions && inboxConnection && useInbox(execution)) {
+        if (sessions && inboxConnection && writable && useInbox(execution)) {
           const message = (execution.details as { message?: MessageContext }).message;
           if (message?.id) {
             sessions.onSessionStart(execution, inboxConnection, async (trx) => {

@@ -68,3 +68,10 @@ test('pglite: publish(at) is sent when due, and a delay past the broker\'s 7 day
   const row = (await state()).outbox.find((o) => o.message_id === far.body.messageId);
   assert.ok(row && row.sent_at === null, 'waits in the outbox');
 });
+
+test('pglite: a @ReadOnly() handler still publishes (directly, after its transaction)', async () => {
+  const res = await http('POST', `${host.url}/items/readonly/ro1`);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  await until('ro1 handled', async () => countBy((await state()).handled, 'record').get('ro1') === 1);
+  assert.ok(!(await state()).outbox.some((o) => o.message_id === res.body.messageId), 'not through the outbox');
+});

@@ -6,7 +6,7 @@ import { writeService } from '../support/host.ts';
 const CONTROLLER = `
 import type { FastifyRequest } from 'fastify';
 import { defineMessage, Get, HttpError, MessageBusController, MessageHandler, Post, RestController, type MessageContext } from 'jararaca';
-import { useSession } from 'jararaca/knex-session';
+import { ReadOnly, useSession } from 'jararaca/knex-session';
 import { usePublisher } from 'jararaca/message-bus';
 
 export const Created = defineMessage({
@@ -29,6 +29,14 @@ export class Items {
     for (let k = 1; k < (b.count ?? 1); k++) usePublisher().publish(Created, { id: \`\${b.id}-\${k}\` });
     if (b.fail) throw new HttpError(409, 'rolled back on purpose');
     return { id: b.id, messageId };
+  }
+
+  // A read-only transaction cannot hold outbox rows: sent directly after it.
+  @Post('/readonly/:id')
+  @ReadOnly()
+  async readonly(req: FastifyRequest<{ Params: { id: string } }>) {
+    await useSession()('items').count();
+    return { messageId: usePublisher().publish(Created, { id: req.params.id }) };
   }
 
   @Get('/state')
