@@ -9,7 +9,7 @@ import { chooseConnection, innerConnections } from './durability.ts';
 import { BusUnavailableError } from './errors.ts';
 import { createInboxTable, pruneInbox, recordInbox } from './inbox-store.ts';
 import { MemoryTransport } from './memory.ts';
-import { OutboxRelay } from './outbox-relay.ts';
+import { OutboxRelay, pruneEveryMs } from './outbox-relay.ts';
 import { createOutboxTable, OutboxStore, type StagedMessage } from './outbox-store.ts';
 import { createPublisher, usePublisher, withRelativeDelays } from './publisher.ts';
 import { MAX_DELAY_MS } from './routing.ts';
@@ -170,7 +170,7 @@ export default definePlugin({
           const queues = ctx.handlers.ofKind('message').map((h) => `${ctx.service.name}.${(h.spec as { name?: string }).name ?? h.name}`);
           pruneTimer = setInterval(() => {
             void pruneInbox(sessions.useKnex(inboxConnection), queues, inboxRetentionMs).catch((err: unknown) => ctx.logger.debug({ err }, 'inbox: pruning failed; retried later'));
-          }, 60_000);
+          }, pruneEveryMs(inboxRetentionMs));
           pruneTimer.unref();
         }
       },

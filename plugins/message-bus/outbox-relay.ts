@@ -16,7 +16,6 @@ export interface RelaySettings {
 }
 
 const STATS_EVERY_MS = 2000;
-const PRUNE_EVERY_MS = 60_000;
 const MAX_BACKOFF_MS = 5000;
 
 export class OutboxRelay {
@@ -155,10 +154,15 @@ export class OutboxRelay {
       this.#statsAt = now;
       this.#stats = await this.#store.stats(this.#knex());
     }
-    if (now - this.#prunedAt >= PRUNE_EVERY_MS) {
+    if (now - this.#prunedAt >= pruneEveryMs(this.#s.retentionMs)) {
       this.#prunedAt = now;
       const pruned = await this.#store.prune(this.#knex(), this.#s.retentionMs);
       if (pruned) this.#logger.debug({ pruned }, 'outbox: pruned sent rows');
     }
   }
+}
+
+/** How often sent rows (or inbox records) are pruned: every minute, more often for a short retention. */
+export function pruneEveryMs(retentionMs: number): number {
+  return Math.min(60_000, Math.max(1000, retentionMs));
 }

@@ -9,7 +9,7 @@ let host: SpawnedHost;
 const state = async () => (await http('GET', `${host.url}/items/state`)).body as ItemsState;
 
 before(async () => {
-  const config = writeOutboxService(uniqueName('obx'));
+  const config = writeOutboxService(uniqueName('obx'), { retentionMs: 3000 });
   host = await spawnHost(config, { env: { BUS_URL: 'memory://', DATABASE_URL: 'pglite://memory' } });
 });
 after(async () => {
@@ -30,7 +30,6 @@ test('pglite: a published message is written to the outbox with the row and rela
 });
 
 test('pglite: a rolled-back execution leaves nothing in the outbox', async () => {
-  const before = (await state()).outbox.length;
   const res = await http('POST', `${host.url}/items`, { id: 'rb1', fail: true, messageId: 'rb1-message' });
   assert.equal(res.status, 409);
   const s = await state();
@@ -74,4 +73,13 @@ test('pglite: a @ReadOnly() handler still publishes (directly, after its transac
   assert.equal(res.status, 200, JSON.stringify(res.body));
   await until('ro1 handled', async () => countBy((await state()).handled, 'record').get('ro1') === 1);
   assert.ok(!(await state()).outbox.some((o) => o.message_id === res.body.messageId), 'not through the outbox');
+});
+
+test('pglite: sent rows are pruned after retentionMs, rows not sent yet are kept', async () => {
+  const res = await http('POST', `${host.url}/items`, { id: 'prune1' });
+  assert.equal(res.status, 201);
+  const waiting = await http('POST', `${host.url}/items`, { id: 'prune2', delayMs: 3600000 });
+  await until('prune1 sent', async () => (await state()).outbox.find((o) => o.message_id === res.body.messageId)?.sent_at);
+  await until('prune1 pruned', async () => !(await state()).outbox.some((o) => o.message_id === res.body.messageId), 15000);
+  assert.ok((await state()).outbox.some((o) => o.message_id === waiting.body.messageId && o.sent_at === null));
 });

@@ -79,8 +79,8 @@ export async function down(): Promise<void> {}
 `;
 
 /** Writes the service; `outbox: false` for the variant without it. */
-export function writeOutboxService(name: string, options: { outbox?: boolean } = {}): string {
-  const outbox = options.outbox === false ? 'false' : '{ pollMs: 200, leaseMs: 5000 }';
+export function writeOutboxService(name: string, options: { outbox?: boolean; retentionMs?: number } = {}): string {
+  const outbox = options.outbox === false ? 'false' : `{ pollMs: 200, leaseMs: 5000${options.retentionMs ? `, retentionMs: ${options.retentionMs}` : ''} }`;
   const dir = writeService({
     'service.yaml': `name: ${name}
 interceptors:
