@@ -85,7 +85,9 @@ export default definePlugin({
     const inner = innerConnections(ctx.service, ctx.at[1] as number);
     for (const key of ['outbox', 'inbox'] as const) {
       const option = ctx.options[key];
-      if (option && option.connection && !inner.includes(option.connection)) {
+      if (option && !option.connection && !inner.length) {
+        ctx.report([...ctx.at, 'with', key], `the ${key} needs a knex-session listed after message-bus (its transaction holds the ${key}'s rows): add one, or write ${key}: false`);
+      } else if (option && option.connection && !inner.includes(option.connection)) {
         ctx.report([...ctx.at, 'with', key, 'connection'], `no knex-session with connection '${option.connection}' is listed after message-bus: the ${key} needs that connection's transaction inside this plugin's layer (list it after message-bus)`);
       }
     }
