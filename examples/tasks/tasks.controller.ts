@@ -40,8 +40,9 @@ export class TasksController {
   })
   async create(request: FastifyRequest<{ Body: { title: string } }>): Promise<Task> {
     const task = await this.#tasks.create(request.body.title);
-    // Both are staged: they leave after the insert committed (the response waits for the
-    // broker's confirm), and not at all if anything fails.
+    // Both are staged: the message is written to the outbox in the insert's transaction (the
+    // relay sends it after the commit, whether or not the broker is up right now), and nothing
+    // leaves if anything fails.
     usePublisher().publish(TaskCreated, { id: task.id });
     useWsManager().send(['tasks', `task:${task.id}`], { type: 'task.created', data: task });
     return task;

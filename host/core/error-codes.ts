@@ -101,10 +101,10 @@ export const builtinErrorCodes = {
 
   // message-bus plugin
   JRR_BUS_UNREACHABLE: row('message-bus', 'JararacaError', 1, 'The broker could not be reached within connectTimeoutMs at start.'),
-  JRR_BUS_UNAVAILABLE: row('message-bus', 'JararacaError', 1, 'A publish was not confirmed by the broker within publishTimeoutMs.'),
+  JRR_BUS_UNAVAILABLE: row('message-bus', 'BusUnavailableError', 1, 'A publish was not confirmed by the broker within publishTimeoutMs (without the outbox); an HTTP client gets 503 with Retry-After.', 503),
   JRR_BUS_CLOSED: row('message-bus', 'JararacaError', 1, 'A publish was attempted after the message bus closed (the process is stopping).'),
   JRR_BUS_TOPOLOGY: row('message-bus', 'JararacaError', 1, 'The broker refused a queue or exchange: one of that name exists with other settings.'),
-  JRR_PUBLISH_DELAY: row('message-bus', 'JararacaError', 1, 'publish() was given a delayMs outside 0 to 7 days.'),
+  JRR_PUBLISH_DELAY: row('message-bus', 'JararacaError', 1, 'publish() was given a delayMs or at outside what the bus accepts (0 to 7 days without the outbox), or both.'),
   JRR_PUBLISH_HEADER: row('message-bus', 'JararacaError', 1, 'publish() was given a reserved x-jrr-* header.'),
 
   // websocket plugin

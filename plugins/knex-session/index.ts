@@ -11,9 +11,13 @@ import { SESSION_METADATA, type SessionMetadata } from './metadata.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { migrateLatest } from './migrations.ts';
 import { schedulerLockProvider } from './scheduler-lock.ts';
-import { registerConnection, sessionsOf, unregisterConnection } from './session.ts';
+import { registerConnection, sessionsOf, unregisterConnection, type ConnectionState } from './session.ts';
+import { stepsOf } from './session-steps.ts';
 
-export { useSession, withNewSession, useKnex } from './session.ts';
+export { useSession, withNewSession, useKnex, whenConnected, beforeDisconnect } from './session.ts';
+export { onBeforeCommit, onSessionStart } from './session-steps.ts';
+export type { BeforeCommitStep, SessionStartStep } from './session-steps.ts';
+export type { Knex } from 'knex';
 export { ReadOnly, NoSession, IsolationLevel, SessionOptions, SESSION_METADATA } from './metadata.ts';
 export type { SessionMetadata } from './metadata.ts';
 export { DatabaseUnavailableError, SessionError } from './errors.ts';
@@ -90,21 +94,25 @@ const plugin = definePlugin({
     const logger = ctx.logger.child({ connection: name });
     const directory = ctx.options.migrations?.directory ? ctx.resolvePath(ctx.options.migrations.directory) : undefined;
     const target = info.engine === 'pglite' ? `pglite:${info.target}` : info.target;
+    // connectivity is read only when a query fails, after it exists.
+    const state: ConnectionState = { name, knex, target, onConnectionLost: (err) => connectivity.lost(err), schemaSteps: [], stopSteps: [], initialized: false };
     const connectivity = new Connectivity({
       knex,
       logger,
       target,
       connection: name,
-      onConnected:
-        ctx.options.migrations?.auto && directory
-          ? async () => {
-              const applied = await migrateLatest(knex, directory);
-              logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s) on ${target}` : `migrations up to date on ${target}`);
-            }
-          : undefined,
+      onConnected: async () => {
+        if (ctx.options.migrations?.auto && directory) {
+          const applied = await migrateLatest(knex, directory);
+          logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s) on ${target}` : `migrations up to date on ${target}`);
+        }
+        // Other plugins' own tables (the message bus's outbox and inbox).
+        for (const step of state.schemaSteps) await step(knex);
+        state.initialized = true;
+      },
     });
-    const lost = (err: unknown) => connectivity.lost(err);
-    registerConnection({ name, knex, target, onConnectionLost: lost });
+    const lost = state.onConnectionLost;
+    registerConnection(state);
 
     const intercept = async (execution: Execution, next: Next): Promise<unknown> => {
       const meta = execution.getMetadata<SessionMetadata>(SESSION_METADATA);
@@ -115,9 +123,20 @@ const plugin = definePlugin({
       }
       const session = new LazyTransaction(knex, meta ? { readOnly: meta.readOnly, isolationLevel: meta.isolationLevel } : DEFAULT_SETTINGS);
       sessions.set(name, session);
+      const steps = stepsOf(execution, name);
       let result: unknown;
       try {
-        result = await next();
+        let run = true;
+        for (const step of steps?.start ?? []) {
+          if ((await step(session.transactor())) === false) {
+            run = false;
+            break;
+          }
+        }
+        if (run) result = await next();
+        // Read after next(): an outer plugin may register its step while the inner layers run.
+        const before = stepsOf(execution, name)?.beforeCommit;
+        if (before?.length) for (const step of before) await step(session.transactor());
       } catch (err) {
         try {
           if (session.begun) await session.rollback();
@@ -155,6 +174,8 @@ const plugin = definePlugin({
         await connectivity.start();
       },
       async stop() {
+        // Other plugins' last work on this connection (the outbox relay's final pass).
+        for (const step of state.stopSteps) await step(knex).catch((err: unknown) => logger.warn({ err }, 'a plugin failed its last work on the database before it closed'));
         connectivity.stop();
         unregisterConnection(name);
         await knex.destroy();

@@ -14,6 +14,12 @@ export interface ConnectionState {
   readonly target: string;
   /** Called when a query failed because the database went away (starts the reconnect probe). */
   onConnectionLost(err: unknown): void;
+  /** Run after the first successful probe (after migrations), before the connection reports ready. */
+  readonly schemaSteps: Array<(knex: Knex) => Promise<void>>;
+  /** Run by knex-session's stop(), before the pool closes. */
+  readonly stopSteps: Array<(knex: Knex) => Promise<void>>;
+  /** True once the schema steps ran. */
+  initialized: boolean;
 }
 
 const connections = new Map<string, ConnectionState>();
@@ -94,6 +100,25 @@ export async function withNewSession<T>(fn: (trx: Knex.Transaction) => Promise<T
     if (mapped !== err) state.onConnectionLost(err);
     throw mapped;
   }
+}
+
+/**
+ * Runs `fn` (idempotent DDL: a plugin's own tables) once the connection first answers, after its
+ * migrations and before it reports ready; at once if that already happened. Call it from a
+ * plugin's start(), which runs before knex-session's when the plugin is listed before it.
+ */
+export async function whenConnected(connection: string, fn: (knex: Knex) => Promise<void>): Promise<void> {
+  const state = connectionState(connection);
+  if (state.initialized) await fn(state.knex);
+  else state.schemaSteps.push(fn);
+}
+
+/**
+ * Runs `fn` when knex-session stops, before its pool closes (plugins stop in reverse order, so
+ * one listed before knex-session would otherwise find the pool gone): a last flush of pending work.
+ */
+export function beforeDisconnect(connection: string, fn: (knex: Knex) => Promise<void>): void {
+  connectionState(connection).stopSteps.push(fn);
 }
 
 /** The knex instance of a connection (pooled, not transactional): for code outside executions. */

@@ -56,3 +56,36 @@ test('--handlers consumes only the named handlers; an unknown name exits 2 listi
     assert.equal(await worker.stop(), 0);
   }
 });
+
+test('validate shows the outbox and inbox on the knex-session listed after message-bus; one listed before is refused', async () => {
+  const after = `name: billing
+interceptors:
+  - use: message-bus
+    with: { url: "memory://" }
+  - use: knex-session
+    with: { url: "pglite://memory" }
+controllers: [./billing.ts]
+`;
+  const dir = writeService({ 'billing.ts': handlers('Charged'), 'service.yaml': after });
+  const on = await runHost(['validate', '--config', path.join(dir, 'service.yaml')]);
+  assert.equal(on.code, 0, on.stderr);
+  assert.match(on.stdout, /outbox on knex-session 'default', inbox on 'default'/);
+
+  const before = `name: billing
+interceptors:
+  - use: knex-session
+    with: { url: "pglite://memory", connection: main }
+  - use: message-bus
+    with: { url: "memory://", outbox: { connection: main } }
+controllers: [./billing.ts]
+`;
+  const dir2 = writeService({ 'billing.ts': handlers('Charged'), 'service.yaml': before });
+  const refused = await runHost(['validate', '--config', path.join(dir2, 'service.yaml')]);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /no knex-session with connection 'main' is listed after message-bus/);
+
+  const dir3 = writeService({ 'billing.ts': handlers('Charged'), 'service.yaml': before.replace('outbox: { connection: main }', 'outbox: false') });
+  const off = await runHost(['validate', '--config', path.join(dir3, 'service.yaml')]);
+  assert.equal(off.code, 0, off.stderr);
+  assert.match(off.stdout, /no outbox/);
+});

@@ -48,6 +48,11 @@ export class TcpForwarder {
     this.#cut = false;
   }
 
+  /** Not cut. */
+  get up(): boolean {
+    return !this.#cut;
+  }
+
   async close(): Promise<void> {
     this.cut();
     this.#server.close();

@@ -95,6 +95,9 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
     // plugins' JararacaErrors that carry a status (503 for a lost database) are safe to show.
     if (typeof status === 'number' && status >= 400 && status < 600 && (status < 500 || error instanceof JararacaError)) {
       if (status >= 500) request.log.warn({ err: error }, 'request failed');
+      // A dependency that will be back (the message broker): tell the client when to retry.
+      const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      if (typeof retryAfter === 'number' && retryAfter > 0) reply.header('retry-after', String(Math.ceil(retryAfter)));
       return reply.code(status).send({ statusCode: status, code: error.code, error: STATUS_CODES[status], message: error.message });
     }
     request.log.error({ err: error }, 'unhandled error in request');

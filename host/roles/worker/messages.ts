@@ -107,10 +107,15 @@ export interface MessageHandlerOptions {
   timeoutMs?: number;
   /** Unacknowledged messages at once for this handler (default worker.prefetch). */
   prefetch?: number;
+  /**
+   * Record (handler, messageId) in the handler's transaction and acknowledge a duplicate without
+   * running the handler (the message-bus inbox; needs a knex-session). Default: message-bus's inbox option.
+   */
+  inbox?: boolean;
 }
 
 /** Class-level defaults for every handler of the class. */
-export type MessageBusControllerOptions = Pick<MessageHandlerOptions, 'retry' | 'timeoutMs' | 'prefetch'>;
+export type MessageBusControllerOptions = Pick<MessageHandlerOptions, 'retry' | 'timeoutMs' | 'prefetch' | 'inbox'>;
 
 export interface MessageHandlerSpec extends MessageHandlerOptions {
   message: MessageDefinition;
