@@ -20,7 +20,7 @@ export { DatabaseUnavailableError, SessionError } from './errors.ts';
 export { crud, Crud } from './crud.ts';
 export type { CrudOptions, Page } from './crud.ts';
 export { parseListQuery, applyListQuery } from './list-query.ts';
-export type { ListQuery, ListQueryOptions, Filter, FilterOperator, FieldType, SortSpec } from './list-query.ts';
+export type { ListQuery, ListQueryOptions, Filter, FilterOperator, FieldType, FieldSpec, SortSpec } from './list-query.ts';
 
 export const optionsSchema = {
   type: 'object',
