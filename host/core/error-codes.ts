@@ -79,6 +79,7 @@ export const builtinErrorCodes = {
 
   // knex-session plugin
   JRR_DB_UNAVAILABLE: row('knex-session', 'DatabaseUnavailableError', 1, 'The database cannot be reached.', 503),
+  JRR_DB_INVALID_VALUE: row('knex-session', 'InvalidValueError', 1, 'PostgreSQL refused a value of the request (SQLSTATE class 22: NUL in text, a date out of range, bad input syntax).', 400),
   JRR_DB_POOL_TIMEOUT: row('knex-session', 'DatabaseUnavailableError', 1, 'No pooled database connection became free in time.', 503),
   JRR_NO_SESSION: row('knex-session', 'SessionError', 1, 'useSession() found no transaction for its connection in this execution.'),
   JRR_SESSION_ENDED: row('knex-session', 'SessionError', 1, 'A session was used after its execution committed or rolled back.'),

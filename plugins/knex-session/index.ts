@@ -86,8 +86,8 @@ const plugin = definePlugin({
   commands: { migrate: migrateCommand },
   setup(ctx) {
     const name = ctx.options.connection ?? 'default';
-    const { knex, info } = createKnex({ url: ctx.options.url, pool: ctx.options.pool, connectTimeoutMs: ctx.options.connectTimeoutMs, resolvePath: ctx.resolvePath });
     const logger = ctx.logger.child({ connection: name });
+    const { knex, info } = createKnex({ url: ctx.options.url, pool: ctx.options.pool, connectTimeoutMs: ctx.options.connectTimeoutMs, resolvePath: ctx.resolvePath, logger });
     const directory = ctx.options.migrations?.directory ? ctx.resolvePath(ctx.options.migrations.directory) : undefined;
     const target = info.engine === 'pglite' ? `pglite:${info.target}` : info.target;
     const connectivity = new Connectivity({

@@ -5,6 +5,7 @@
 // for a poison message, requeue at shutdown.
 import type { FastifyBaseLogger } from 'fastify';
 import { DeclarationError, RoleUnavailableError } from '../../core/errors.ts';
+import { RepeatedLog } from '../../core/repeated-log.ts';
 import type { Execution } from '../../core/execution.ts';
 import type { Host, RoleHandle } from '../../host.ts';
 import { runWithTimeout, ShutdownAbort } from '../../runtime/abort.ts';
@@ -23,6 +24,15 @@ import {
   type MessageTransport,
   type Settlement,
 } from './messages.ts';
+
+// A flood of poison or failing messages is counted, not logged line by line: the dead-letter
+// queue keeps each one's error. One RepeatedLog per handler's logger.
+const repeatedLogs = new WeakMap<FastifyBaseLogger, RepeatedLog>();
+function repeated(log: FastifyBaseLogger): RepeatedLog {
+  let found = repeatedLogs.get(log);
+  if (!found) repeatedLogs.set(log, (found = new RepeatedLog(log)));
+  return found;
+}
 
 export interface WorkerRoleOptions {
   /** --handlers: only these handler names. */
@@ -117,7 +127,7 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
         payload = plan.message.parse(JSON.parse(delivery.body.toString('utf8')));
       } catch (err) {
         const error = err instanceof SyntaxError ? `poison message: body is not JSON (${err.message})` : `poison message: ${(err as Error).message}`;
-        log.error({ messageId: delivery.messageId, attempt: delivery.attempt, topic: delivery.topic }, `${error}; dead-lettered without retries`);
+        repeated(log).error('poison', { messageId: delivery.messageId, attempt: delivery.attempt, topic: delivery.topic }, `${error}; dead-lettered without retries`);
         return await settle(entry, { action: 'dead-letter', error }, log);
       }
       const ctx: MessageContext = {
@@ -153,10 +163,10 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
         const about = { messageId: delivery.messageId, attempt: delivery.attempt, err };
         if (delivery.attempt < plan.retry.maxAttempts) {
           const delayMs = retryDelay(plan.retry, delivery.attempt);
-          log.warn({ ...about, delayMs }, `message failed (attempt ${delivery.attempt} of ${plan.retry.maxAttempts}); retrying`);
+          repeated(log).warn('retry', { ...about, delayMs }, `message failed (attempt ${delivery.attempt} of ${plan.retry.maxAttempts}); retrying`);
           return await settle(entry, { action: 'retry', delayMs, error }, log);
         }
-        log.error(about, `message failed on its last attempt (${delivery.attempt}); dead-lettered`);
+        repeated(log).error('dead-lettered', about, `message failed on its last attempt (${delivery.attempt}); dead-lettered`);
         return await settle(entry, { action: 'dead-letter', error }, log);
       }
       await settle(entry, ACK, log);
