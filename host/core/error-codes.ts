@@ -90,6 +90,7 @@ export const builtinErrorCodes = {
   JRR_MIGRATION_INVALID: row('knex-session', 'JararacaError', 1, 'A migration file exports no up(knex) function.'),
 
   // message-bus plugin
+  JRR_BUS_REFUSED: row('message-bus', 'JararacaError', 1, 'The broker refused the connection: unknown virtual host, no permission on it, or a wrong user or password.'),
   JRR_BUS_UNREACHABLE: row('message-bus', 'JararacaError', 1, 'The broker could not be reached within connectTimeoutMs at start.'),
   JRR_BUS_UNAVAILABLE: row('message-bus', 'JararacaError', 1, 'A publish was not confirmed by the broker within publishTimeoutMs.'),
   JRR_BUS_CLOSED: row('message-bus', 'JararacaError', 1, 'A publish was attempted after the message bus closed (the process is stopping).'),

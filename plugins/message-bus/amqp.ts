@@ -6,7 +6,8 @@
 // publishTimeoutMs.
 import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
-import { JararacaError, redactUrl, type ConsumerHandle, type DeadLetter, type DeadLetterAdmin, type Delivery, type MessageTransport, type OutgoingMessage, type QueueSpec, type Settlement } from 'jararaca';
+import { JararacaError, redactUrl, RepeatedLog, type ConsumerHandle, type DeadLetter, type DeadLetterAdmin, type Delivery, type MessageTransport, type OutgoingMessage, type QueueSpec, type Settlement } from 'jararaca';
+import { refusedError } from './amqp-refused.ts';
 import type { Logger } from 'pino';
 import { delayBucket, errorHeader, HEADER, isBookkeeping, publicHeaders } from './routing.ts';
 
@@ -158,6 +159,8 @@ export class AmqpTransport implements MessageTransport {
   #generation = 0;
   #closing = false;
   #reconnecting = false;
+  // A broker down for an hour is a few lines, not one per attempt.
+  readonly #repeated: RepeatedLog;
   #waiters = new Set<() => void>();
   readonly #topology = new Map<string, QueueSpec>();
   readonly #consumers = new Set<ConsumerState>();
@@ -169,6 +172,7 @@ export class AmqpTransport implements MessageTransport {
   constructor(settings: AmqpSettings, logger: Logger) {
     this.#s = settings;
     this.#logger = logger;
+    this.#repeated = new RepeatedLog(logger);
   }
 
   get #where(): string {
@@ -186,10 +190,12 @@ export class AmqpTransport implements MessageTransport {
         return;
       } catch (err) {
         if (isPrecondition(err)) throw topologyError(err);
+        const refused = refusedError(err, this.#s.url);
+        if (refused) throw refused;
         if (Date.now() + delay > deadline) {
           throw new JararacaError('JRR_BUS_UNREACHABLE', `cannot connect to the message broker at ${this.#where} within connectTimeoutMs ${this.#s.connectTimeoutMs}: ${(err as Error).message}`, { cause: err });
         }
-        this.#logger.warn({ err, delayMs: delay }, 'message broker not reachable yet; retrying');
+        this.#repeated.warn('amqp.connect-retry', { err, delayMs: delay }, 'message broker not reachable yet; retrying');
         await sleep(delay);
         delay = Math.min(this.#s.reconnect.maxDelayMs, delay * 2);
       }
@@ -262,7 +268,7 @@ export class AmqpTransport implements MessageTransport {
           await this.#open();
           this.#logger.info({ url: this.#where, consumers: this.#consumers.size }, 'reconnected to the message broker; topology re-asserted, consumers resumed');
         } catch (err) {
-          this.#logger.warn({ err, delayMs: delay }, 'reconnection failed; retrying');
+          this.#repeated.warn('amqp.reconnect-retry', { err, delayMs: delay }, 'reconnection failed; retrying');
           delay = Math.min(this.#s.reconnect.maxDelayMs, delay * 2);
         }
       }
