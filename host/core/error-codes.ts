@@ -65,6 +65,7 @@ export const builtinErrorCodes = {
   JRR_NOT_A_MESSAGE: row('worker', 'ArgumentError', 1, '@MessageHandler() or publish() was given something that defineMessage() did not make.'),
   JRR_MESSAGE_TOPIC: row('worker', 'JararacaError', 1, 'A message topic or a handler\'s topic pattern is not dot-separated words.'),
   JRR_MESSAGE_KIND: row('worker', 'JararacaError', 1, 'A message\'s kind is neither \'task\' nor \'event\'.'),
+  JRR_MESSAGE_POISON: row('worker', 'PoisonMessageError', 1, 'A delivered message cannot be read (not UTF-8, not JSON, a content type other than JSON, or its payload fails the schema): dead-lettered without retries.'),
   JRR_MESSAGE_INVALID: row('worker', 'MessageValidationError', 1, 'A message payload does not match its schema (on publish, or on delivery).'),
   JRR_NO_TRANSPORT: row('worker', 'RoleUnavailableError', 2, 'The worker role or the dlq command needs a message transport and the service declares none.'),
   JRR_UNKNOWN_HANDLER: row('worker', 'RoleUnavailableError', 2, '--handlers names a message handler the service does not have.'),

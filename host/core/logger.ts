@@ -5,11 +5,12 @@ import { pino, type Logger, type LoggerOptions } from 'pino';
 
 // The authority's userinfo runs to the LAST '@' before the host: a password with an unencoded
 // '@', ':' or '/' is still all masked. A string ends at whitespace, a quote or angle bracket.
-const userinfo = /([a-z][a-z0-9+.-]*:\/\/)([^\s"'<>]*@)/gi;
+// The lookbehind keeps it linear: a long run of letters is tried once, not from each letter.
+const userinfo = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s"'<>]*@)/gi;
 // password=, pass=, pwd=, secret=, token=, api_key=... in a query string or a key=value DSN.
-const secretParam = /((?:^|[?&;\s,{(])[\w.-]*(?:pass|pwd|secret|token|api[-_]?key|credential)[\w.-]*=)([^&#\s"'<>;,)}]+)/gi;
+const secretParam = /((?:^|[?&;\s,{(])[\w.-]{0,64}(?:pass|pwd|secret|token|api[-_]?key|credential)[\w.-]{0,64}=)([^&#\s"'<>;,)}]+)/gi;
 // "password":"x" in a JSON line (an options object logged as is).
-const secretKey = /("[\w.-]*(?:pass|pwd|secret|token|api[-_]?key|credential)[\w.-]*"\s*:\s*")((?:[^"\\]|\\.)*)"/gi;
+const secretKey = /((?<![\w.-])"[\w.-]{0,64}(?:pass|pwd|secret|token|api[-_]?key|credential)[\w.-]{0,64}"\s*:\s*")((?:[^"\\]|\\.)*)"/gi;
 const mayHoldSecret = /:\/\/|pass|pwd|secret|token|api[-_]?key|credential/i;
 
 /**

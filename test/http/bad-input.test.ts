@@ -62,7 +62,7 @@ function raw(port: number, bytes: Buffer | string, options: { endAfterWrite?: bo
 }
 
 async function post(url: string, body: string | Buffer, contentType = 'application/json'): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : new Uint8Array(body) });
   const text = await res.text();
   let parsed: unknown = text;
   try {

@@ -6,6 +6,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { DeclarationError, RoleUnavailableError } from '../../core/errors.ts';
 import { RepeatedLog } from '../../core/repeated-log.ts';
+import { decodeMessage } from './decode.ts';
 import type { Execution } from '../../core/execution.ts';
 import type { Host, RoleHandle } from '../../host.ts';
 import { runWithTimeout, ShutdownAbort } from '../../runtime/abort.ts';
@@ -124,9 +125,9 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
     try {
       let payload: unknown;
       try {
-        payload = plan.message.parse(JSON.parse(delivery.body.toString('utf8')));
+        payload = decodeMessage(plan.message, delivery.body, delivery.contentType);
       } catch (err) {
-        const error = err instanceof SyntaxError ? `poison message: body is not JSON (${err.message})` : `poison message: ${(err as Error).message}`;
+        const error = (err as Error).message;
         repeated(log).error('poison', { messageId: delivery.messageId, attempt: delivery.attempt, topic: delivery.topic }, `${error}; dead-lettered without retries`);
         return await settle(entry, { action: 'dead-letter', error }, log);
       }
