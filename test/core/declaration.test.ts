@@ -137,7 +137,7 @@ describe('the shape of the declaration', () => {
 
   it('an unknown key under http', () => {
     assert.deepEqual(problems('name: x\nhttp:\n  prot: 3000\n'), [
-      "service.yaml:3:3 http.prot: unknown key 'prot' (did you mean 'port'?); allowed: host, port, bodyLimit, shutdownTimeoutMs, requestTimeoutMs, trustProxy",
+      "service.yaml:3:3 http.prot: unknown key 'prot' (did you mean 'port'?); allowed: host, port, bodyLimit, shutdownTimeoutMs, requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs, trustProxy",
     ]);
   });
 
@@ -154,7 +154,7 @@ describe('the shape of the declaration', () => {
   });
 
   it('an unknown key under logging', () => {
-    assert.deepEqual(problems('name: x\nlogging:\n  levl: debug\n'), ["service.yaml:3:3 logging.levl: unknown key 'levl' (did you mean 'level'?); allowed: level"]);
+    assert.deepEqual(problems('name: x\nlogging:\n  levl: debug\n'), ["service.yaml:3:3 logging.levl: unknown key 'levl' (did you mean 'level'?); allowed: level, redact"]);
   });
 });
 
