@@ -25,6 +25,8 @@ export { Host } from './host.ts';
 export type { HostOptions, RoleHandle, RoleStarter } from './host.ts';
 export type { ServiceDeclaration } from './core/declaration.types.ts';
 export { redactUrl } from './core/logger.ts';
+export { RepeatedLog } from './core/repeated-log.ts';
+export type { RepeatedLogOptions, RepeatLevel, LevelLogger } from './core/repeated-log.ts';
 export { ScheduledAction } from './roles/scheduler/decorator.ts';
 export type { ScheduledActionOptions, ScheduledActionSpec, ScheduledDetails, ScheduledFire, OverlapPolicy, CatchUpPolicy } from './roles/scheduler/decorator.ts';
 export { SCHEDULER_LOCK_CAPABILITY } from './roles/scheduler/lock.ts';

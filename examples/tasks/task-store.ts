@@ -39,7 +39,7 @@ export class TaskRepository {
   readonly #clock: Clock;
   readonly #tasks = crud<Task>('tasks', {
     columns: { id: 'id', title: 'title', status: 'status', createdAt: 'created_at' },
-    filterable: { status: 'string', title: 'string', createdAt: 'date' },
+    filterable: { status: { enum: ['pending', 'done'] }, title: 'string', createdAt: 'date' },
     sortable: ['createdAt', 'title', 'status'],
     defaultSort: '-createdAt',
   });

@@ -6,6 +6,7 @@ import { exitCodeOf, UsageError } from '../core/errors.ts';
 import { closest } from '../core/schema.ts';
 import type { CliIO } from './io.ts';
 import { runPluginCommand } from './plugin-command.ts';
+import { redactingIO } from './redacting-io.ts';
 import { ROLE_CHOICES } from './roles.ts';
 import { run } from './run.ts';
 import { validate } from './validate.ts';
@@ -34,7 +35,8 @@ Options:
 
 Exit codes: 0 stopped cleanly; 1 failed at run time; 2 bad declaration or usage.`;
 
-export async function main(argv: string[], io: CliIO = process): Promise<number> {
+export async function main(argv: string[], given: CliIO = process): Promise<number> {
+  const io = redactingIO(given);
   if (argv[0] && !argv[0].startsWith('-') && !['run', 'validate', 'help'].includes(argv[0])) {
     try {
       return await runPluginCommand(argv[0], argv.slice(1), io);

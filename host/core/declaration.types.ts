@@ -84,9 +84,17 @@ bodyLimit?: number
  */
 shutdownTimeoutMs?: number
 /**
- * Node's requestTimeout; 0 disables it.
+ * How long a client has to send a whole request (headers and body), in ms; past it the connection is closed (408 when possible). 0 disables it.
  */
 requestTimeoutMs?: number
+/**
+ * How long a client has to send the request headers, in ms (at most requestTimeoutMs).
+ */
+headersTimeoutMs?: number
+/**
+ * How long an idle keep-alive connection stays open between requests, in ms (keep it above a load balancer's idle timeout).
+ */
+keepAliveTimeoutMs?: number
 trustProxy?: boolean
 }
 export interface Worker {
@@ -109,4 +117,8 @@ lock?: string
 }
 export interface Logging {
 level?: ("fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent")
+/**
+ * Extra pino redact paths ('req.headers.authorization', '*.apiKey'): their values are logged as '***'. URLs and connection strings are always masked.
+ */
+redact?: string[]
 }

@@ -68,6 +68,7 @@ export const builtinErrorCodes = {
   JRR_NOT_A_MESSAGE: row('worker', 'ArgumentError', 1, '@MessageHandler() or publish() was given something that defineMessage() did not make.'),
   JRR_MESSAGE_TOPIC: row('worker', 'JararacaError', 1, 'A message topic or a handler\'s topic pattern is not dot-separated words.'),
   JRR_MESSAGE_KIND: row('worker', 'JararacaError', 1, 'A message\'s kind is neither \'task\' nor \'event\'.'),
+  JRR_MESSAGE_POISON: row('worker', 'PoisonMessageError', 1, 'A delivered message cannot be read (not UTF-8, not JSON, a content type other than JSON, or its payload fails the schema): dead-lettered without retries.'),
   JRR_MESSAGE_INVALID: row('worker', 'MessageValidationError', 1, 'A message payload does not match its schema (on publish, or on delivery).'),
   JRR_NO_TRANSPORT: row('worker', 'RoleUnavailableError', 2, 'The worker role or the dlq command needs a message transport and the service declares none.'),
   JRR_UNKNOWN_HANDLER: row('worker', 'RoleUnavailableError', 2, '--handlers names a message handler the service does not have.'),
@@ -90,6 +91,7 @@ export const builtinErrorCodes = {
 
   // knex-session plugin
   JRR_DB_UNAVAILABLE: row('knex-session', 'DatabaseUnavailableError', 1, 'The database cannot be reached.', 503),
+  JRR_DB_INVALID_VALUE: row('knex-session', 'InvalidValueError', 1, 'PostgreSQL refused a value of the request (SQLSTATE class 22: NUL in text, a date out of range, bad input syntax).', 400),
   JRR_DB_POOL_TIMEOUT: row('knex-session', 'DatabaseUnavailableError', 1, 'No pooled database connection became free in time.', 503),
   JRR_NO_SESSION: row('knex-session', 'SessionError', 1, 'useSession() found no transaction for its connection in this execution.'),
   JRR_SESSION_ENDED: row('knex-session', 'SessionError', 1, 'A session was used after its execution committed or rolled back.'),
@@ -100,6 +102,7 @@ export const builtinErrorCodes = {
   JRR_MIGRATION_INVALID: row('knex-session', 'JararacaError', 1, 'A migration file exports no up(knex) function.'),
 
   // message-bus plugin
+  JRR_BUS_REFUSED: row('message-bus', 'JararacaError', 1, 'The broker refused the connection: unknown virtual host, no permission on it, or a wrong user or password.'),
   JRR_BUS_UNREACHABLE: row('message-bus', 'JararacaError', 1, 'The broker could not be reached within connectTimeoutMs at start.'),
   JRR_BUS_UNAVAILABLE: row('message-bus', 'BusUnavailableError', 1, 'A publish was not confirmed by the broker within publishTimeoutMs (without the outbox); an HTTP client gets 503 with Retry-After.', 503),
   JRR_BUS_CLOSED: row('message-bus', 'JararacaError', 1, 'A publish was attempted after the message bus closed (the process is stopping).'),

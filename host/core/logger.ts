@@ -1,49 +1,51 @@
-// Structured logs with pino. Credentials in URLs (postgres://user:secret@host) are masked in
-// every line, whoever logs them, so a plugin cannot leak a password by logging its options.
+// Structured logs with pino. Secrets in URLs and connection strings are masked in every line,
+// whoever logs them: the redaction runs on the serialized line on its way to the file
+// descriptor, so no logger child, serializer or object shape can route around it.
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
-const credentials = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/?#\s]+@/gi;
+// The authority's userinfo runs to the LAST '@' before the host: a password with an unencoded
+// '@', ':' or '/' is still all masked. A string ends at whitespace, a quote or angle bracket.
+// The lookbehind keeps it linear: a long run of letters is tried once, not from each letter.
+const userinfo = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s"'<>]*@)/gi;
+// password=, pass=, pwd=, secret=, token=, api_key=... in a query string or a key=value DSN.
+const secretParam = /((?:^|[?&;\s,{(])[\w.-]{0,64}(?:pass|pwd|secret|token|api[-_]?key|credential)[\w.-]{0,64}=)([^&#\s"'<>;,)}]+)/gi;
+// "password":"x" in a JSON line (an options object logged as is).
+const secretKey = /((?<![\w.-])"[\w.-]{0,64}(?:pass|pwd|secret|token|api[-_]?key|credential)[\w.-]{0,64}"\s*:\s*")((?:[^"\\]|\\.)*)"/gi;
+const mayHoldSecret = /:\/\/|pass|pwd|secret|token|api[-_]?key|credential/i;
 
-/** `amqp://guest:guest@host` → `amqp://guest:***@host` */
+/**
+ * Masks the secrets in any text that holds URLs or connection strings:
+ * `amqp://guest:guest@host` → `amqp://guest:***@host`, `redis://:p@ss@host` → `redis://:***@host`,
+ * `postgres://host/db?user=u&password=x` → `postgres://host/db?user=u&password=***`,
+ * `host=db password=x` → `host=db password=***`.
+ */
 export function redactUrl(text: string): string {
-  return text.includes('://') ? text.replace(credentials, '$1***@') : text;
+  if (!mayHoldSecret.test(text)) return text;
+  return text
+    .replace(userinfo, (_m, scheme: string, info: string) => {
+      const colon = info.indexOf(':');
+      // A userinfo without a password is often a token (https://TOKEN@host): masked whole.
+      return colon === -1 ? `${scheme}***@` : `${scheme}${info.slice(0, colon)}:***@`;
+    })
+    .replace(secretParam, '$1***')
+    .replace(secretKey, '$1***"');
 }
 
-function scrub(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return redactUrl(value);
-  if (depth > 4 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) {
-    const copy = Object.create(Object.getPrototypeOf(value) as object) as Error & Record<string, unknown>;
-    for (const k of Object.getOwnPropertyNames(value)) copy[k] = scrub((value as unknown as Record<string, unknown>)[k], depth + 1);
-    return copy;
-  }
-  if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = scrub(v, depth + 1);
-  return out;
+/** Extra pino `redact` paths (logging.redact in service.yaml): values at those keys become '***'. */
+export interface RedactOptions {
+  redact?: readonly string[];
 }
 
 /** `fd` 2 sends the lines to stderr (for commands whose stdout is their output). */
-export function createLogger(options: LoggerOptions = {}, fd: 1 | 2 = 1): Logger {
-  return pino({
-    level: process.env.LOG_LEVEL ?? 'info',
-    ...options,
-    hooks: {
-      logMethod(args, method) {
-        const scrubbed = args.map((a) => (typeof a === 'string' ? redactUrl(a) : a !== null && typeof a === 'object' && hasUrlText(a) ? scrub(a) : a));
-        return method.apply(this, scrubbed as Parameters<typeof method>);
-      },
+export function createLogger(options: LoggerOptions & RedactOptions = {}, fd: 1 | 2 = 1): Logger {
+  const { redact, ...rest } = options;
+  const destination = pino.destination({ fd, sync: true });
+  return pino(
+    {
+      level: process.env.LOG_LEVEL ?? 'info',
+      ...rest,
+      ...(redact?.length ? { redact: { paths: [...redact], censor: '***' } } : {}),
     },
-  }, pino.destination({ fd, sync: true }));
-}
-
-// Scrubbing copies objects: only do it when some string inside mentions a URL.
-function hasUrlText(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('://');
-  if (depth > 4 || value === null || typeof value !== 'object') return false;
-  // Only plain data and errors: a request or socket object is left to its serializer.
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (!(value instanceof Error) && !Array.isArray(value) && proto !== Object.prototype && proto !== null) return false;
-  const entries = value instanceof Error ? [value.message, value.stack] : Object.values(value);
-  return entries.some((v) => hasUrlText(v, depth + 1));
+    { write: (line: string) => destination.write(redactUrl(line)) },
+  );
 }

@@ -2,6 +2,7 @@
 // and scheduler roles when no HTTP role runs in the process.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { redactUrl } from '../core/logger.ts';
 import type { HealthReport } from '../core/plugin.ts';
 
 /** What the endpoints read: the host's readiness and its logger. */
@@ -15,7 +16,9 @@ export function registerHealthRoutes(app: FastifyInstance, host: HealthSource): 
   app.get('/health/live', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
   app.get('/health/ready', { logLevel: 'warn' }, async (_request, reply) => {
     const health = host.health();
-    return reply.code(health.ready ? 200 : 503).send({ status: health.ready ? 'ready' : 'not ready', ...health });
+    // Plugins' details may quote a driver's message with a URL in it: masked like a log line.
+    const body = redactUrl(JSON.stringify({ status: health.ready ? 'ready' : 'not ready', ...health }));
+    return reply.code(health.ready ? 200 : 503).type('application/json; charset=utf-8').send(body);
   });
 }
 

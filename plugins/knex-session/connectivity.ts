@@ -8,6 +8,7 @@ import { isConnectionError } from './errors.ts';
 
 export interface ConnectivityOptions {
   knex: Knex;
+  /** Already bound to the connection's name (its lines carry `connection` once). */
   logger: Logger;
   /** What logs and /health/ready name: 'db.internal:5432'. */
   target: string;
@@ -44,7 +45,7 @@ export class Connectivity {
   async start(): Promise<void> {
     if (await this.#attempt()) return;
     this.#o.logger.error(
-      { connection: this.#o.connection, target: this.#o.target },
+      { target: this.#o.target },
       `database unreachable at ${this.#o.target} (connection '${this.#o.connection}'): ${this.#detail}; retrying in the background, /health/ready answers 503 until it answers`,
     );
     this.#probeInBackground();
@@ -55,7 +56,7 @@ export class Connectivity {
     if (this.#stopped || !this.#ready) return;
     this.#ready = false;
     this.#detail = `database unreachable at ${this.#o.target}: ${(err as Error).message}`;
-    this.#o.logger.error({ connection: this.#o.connection, target: this.#o.target, err }, `lost the database at ${this.#o.target}; probing until it returns`);
+    this.#o.logger.error({ target: this.#o.target, err }, `lost the database at ${this.#o.target}; probing until it returns`);
     this.#probeInBackground();
   }
 
@@ -79,11 +80,11 @@ export class Connectivity {
           ok = await this.#attempt();
         } catch (err) {
           this.#detail = `migrations failed: ${(err as Error).message}`;
-          this.#o.logger.error({ err, connection: this.#o.connection }, `pending migrations failed on ${this.#o.target}; the service stays not ready until it restarts with fixed migrations`);
+          this.#o.logger.error({ err }, `pending migrations failed on ${this.#o.target}; the service stays not ready until it restarts with fixed migrations`);
           break;
         }
         if (ok) {
-          this.#o.logger.info({ connection: this.#o.connection, target: this.#o.target }, `database at ${this.#o.target} is reachable`);
+          this.#o.logger.info({ target: this.#o.target }, `database at ${this.#o.target} is reachable`);
           break;
         }
         delay = Math.min(delay * 2, this.#o.maxDelayMs ?? 5000);

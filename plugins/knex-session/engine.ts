@@ -4,6 +4,8 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
+import type { Logger } from 'pino';
+import { knexLog } from './knex-log.ts';
 
 export type Engine = 'postgres' | 'pglite';
 
@@ -11,6 +13,8 @@ export interface EngineOptions {
   url: string;
   pool?: { min?: number; max?: number; acquireTimeoutMs?: number };
   connectTimeoutMs?: number;
+  /** Where knex's and the pool's own warnings go (else: knex's console lines). */
+  logger?: Logger;
   /** Resolves a relative pglite directory (relative to service.yaml). */
   resolvePath(specifier: string): string;
 }
@@ -49,12 +53,13 @@ export function describeUrl(url: string): EngineInfo {
 export function createKnex(options: EngineOptions): { knex: Knex; info: EngineInfo } {
   const info = describeUrl(options.url);
   const acquireConnectionTimeout = options.pool?.acquireTimeoutMs ?? 10000;
+  const log = options.logger ? { log: knexLog(options.logger) } : {};
   if (info.engine === 'pglite') {
     // knex-pglite is CommonJS with `export =`; PGlite has exactly one connection (no pool options).
     const ClientPgLite = require('knex-pglite') as typeof knex.Client;
     const connection = info.target === 'memory' ? {} : { filename: options.resolvePath(info.target) };
     if (info.target !== 'memory') info.target = path.relative(process.cwd(), connection.filename as string) || '.';
-    return { info, knex: knex({ client: ClientPgLite, dialect: 'postgres', connection, acquireConnectionTimeout } as Knex.Config) };
+    return { info, knex: knex({ client: ClientPgLite, dialect: 'postgres', connection, acquireConnectionTimeout, ...log } as Knex.Config) };
   }
   return {
     info,
@@ -63,6 +68,7 @@ export function createKnex(options: EngineOptions): { knex: Knex; info: EngineIn
       connection: { connectionString: options.url, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000 } as Knex.PgConnectionConfig,
       pool: { min: options.pool?.min ?? 0, max: options.pool?.max ?? 10 },
       acquireConnectionTimeout,
+      ...log,
     }),
   };
 }

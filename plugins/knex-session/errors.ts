@@ -10,6 +10,14 @@ export class DatabaseUnavailableError extends JararacaError {
   }
 }
 
+/** PostgreSQL refused a value (SQLSTATE class 22: NUL in text, a date out of range, bad syntax for a type). Carries `statusCode: 400`. */
+export class InvalidValueError extends JararacaError {
+  readonly statusCode = 400;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('JRR_DB_INVALID_VALUE', message, options);
+  }
+}
+
 /** A useSession()/crud() call that cannot work here (no session for this handler, unknown connection...). */
 export class SessionError extends JararacaError {}
 
@@ -40,6 +48,11 @@ export function mapDatabaseError(err: unknown, target: string, connection: strin
         `Raise pool.max or pool.acquireTimeoutMs of the knex-session plugin, or make transactions shorter.`,
       { cause: err },
     );
+  }
+  // A value the client sent that the database cannot store or compare: the client's mistake.
+  const sqlState = (err as { code?: unknown })?.code;
+  if (err instanceof Error && typeof sqlState === 'string' && /^22[0-9A-Z]{3}$/.test(sqlState)) {
+    return new InvalidValueError(`the database refused a value (SQLSTATE ${sqlState}): ${err.message.split('\n')[0].replace(/^.* - /, '')}`, { cause: err });
   }
   if (isConnectionError(err)) {
     // The message reaches HTTP clients (a 503 body): no host or driver detail there. The log

@@ -24,7 +24,7 @@ export { DatabaseUnavailableError, SessionError } from './errors.ts';
 export { crud, Crud } from './crud.ts';
 export type { CrudOptions, Page } from './crud.ts';
 export { parseListQuery, applyListQuery } from './list-query.ts';
-export type { ListQuery, ListQueryOptions, Filter, FilterOperator, FieldType, SortSpec } from './list-query.ts';
+export type { ListQuery, ListQueryOptions, Filter, FilterOperator, FieldType, FieldSpec, SortSpec } from './list-query.ts';
 
 export const optionsSchema = {
   type: 'object',
@@ -90,8 +90,8 @@ const plugin = definePlugin({
   commands: { migrate: migrateCommand },
   setup(ctx) {
     const name = ctx.options.connection ?? 'default';
-    const { knex, info } = createKnex({ url: ctx.options.url, pool: ctx.options.pool, connectTimeoutMs: ctx.options.connectTimeoutMs, resolvePath: ctx.resolvePath });
     const logger = ctx.logger.child({ connection: name });
+    const { knex, info } = createKnex({ url: ctx.options.url, pool: ctx.options.pool, connectTimeoutMs: ctx.options.connectTimeoutMs, resolvePath: ctx.resolvePath, logger });
     const directory = ctx.options.migrations?.directory ? ctx.resolvePath(ctx.options.migrations.directory) : undefined;
     const target = info.engine === 'pglite' ? `pglite:${info.target}` : info.target;
     // connectivity is read only when a query fails, after it exists.

@@ -7,6 +7,8 @@ import type { Knex } from 'knex';
 
 export type FilterOperator = 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'in' | 'contains' | 'startsWith' | 'isNull';
 export type FieldType = 'string' | 'uuid' | 'number' | 'integer' | 'boolean' | 'date';
+/** A field's type, or the values it may take (`{ enum: ['pending', 'done'] }`: a string out of them). */
+export type FieldSpec = FieldType | { readonly enum: readonly string[] };
 
 export interface Filter {
   field: string;
@@ -30,7 +32,7 @@ export interface ListQuery {
 
 export interface ListQueryOptions<F extends string = string> {
   /** Fields that may be filtered, with their type (which decides the operators and parses values). */
-  filterable?: { readonly [K in F]?: FieldType };
+  filterable?: { readonly [K in F]?: FieldSpec };
   /** Fields that may be sorted on. */
   sortable?: readonly F[];
   /** Used when the query has no `sort`: `-createdAt` (descending) or `title,-id`. */
@@ -54,6 +56,7 @@ const OPERATORS: Record<FieldType, readonly FilterOperator[]> = {
   date: ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'isNull'],
   boolean: ['eq', 'ne', 'isNull'],
 };
+const ENUM_OPERATORS: readonly FilterOperator[] = ['eq', 'ne', 'in', 'isNull'];
 const RESERVED = new Set(['page', 'pageSize', 'sort']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_IN_VALUES = 100;
@@ -67,7 +70,20 @@ function single(key: string, raw: unknown): string {
   return raw === undefined || raw === null ? '' : String(raw);
 }
 
-function parseValue(field: string, type: FieldType, text: string): unknown {
+// What PostgreSQL cannot store or compare in text: NUL, and UTF-16 halves without their pair.
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// timestamptz holds years 4713 BC to 294276 AD; JavaScript dates reach ±275760. Four-digit
+// years are what ISO 8601 and every client mean.
+const MIN_DATE = Date.parse('0001-01-01T00:00:00Z');
+const MAX_DATE = Date.parse('9999-12-31T23:59:59.999Z');
+
+function parseValue(field: string, spec: FieldSpec, text: string): unknown {
+  if (UNSTORABLE.test(text)) throw bad(`filter '${field}': the value contains a NUL character or invalid Unicode`);
+  if (typeof spec === 'object') {
+    if (!spec.enum.includes(text)) throw bad(`filter '${field}': '${text}' is not one of ${spec.enum.join(', ')}`);
+    return text;
+  }
+  const type = spec;
   switch (type) {
     case 'string':
       return text;
@@ -86,6 +102,7 @@ function parseValue(field: string, type: FieldType, text: string): unknown {
     case 'date': {
       const t = Date.parse(text);
       if (Number.isNaN(t)) throw bad(`filter '${field}': '${text}' is not a date (use ISO 8601, e.g. 2024-05-01T12:00:00Z)`);
+      if (t < MIN_DATE || t > MAX_DATE) throw bad(`filter '${field}': '${text}' is out of range (years 0001 to 9999)`);
       return new Date(t).toISOString();
     }
   }
@@ -115,7 +132,8 @@ function parseSort(text: string, sortable: readonly string[]): SortSpec[] {
 export function parseListQuery<F extends string>(query: Record<string, unknown> | URLSearchParams | undefined, options: ListQueryOptions<F> = {}): ListQuery {
   const entries: Array<[string, unknown]> =
     query instanceof URLSearchParams ? [...new Set(query.keys())].map((k) => [k, query.getAll(k).length > 1 ? query.getAll(k) : query.get(k)]) : Object.entries(query ?? {});
-  const filterable = (options.filterable ?? {}) as Record<string, FieldType | undefined>;
+  // Own keys only: '__proto__', 'toString' or 'constructor' are query keys like any other.
+  const filterable = (options.filterable ?? {}) as Record<string, FieldSpec | undefined>;
   const sortable = (options.sortable ?? []) as readonly string[];
   const maxPageSize = options.maxPageSize ?? 100;
   const ignore = new Set(options.ignore ?? []);
@@ -131,25 +149,27 @@ export function parseListQuery<F extends string>(query: Record<string, unknown> 
     const m = /^([A-Za-z_][\w.]*)(?:\[([A-Za-z]+)\])?$/.exec(key);
     const field = m?.[1] ?? key;
     const op = (m?.[2] ?? 'eq') as FilterOperator;
-    const type = m ? filterable[field] : undefined;
-    if (!type) {
+    const spec = m && Object.hasOwn(filterable, field) ? filterable[field] : undefined;
+    if (!spec) {
       const allowed = Object.keys(filterable);
       throw bad(`unknown query parameter '${key}': filterable fields are ${allowed.join(', ') || 'none'}, plus page, pageSize and sort`);
     }
+    const type: FieldType = typeof spec === 'object' ? 'string' : spec;
+    const ops = typeof spec === 'object' ? ENUM_OPERATORS : OPERATORS[type];
     if (!ALL_OPERATORS.includes(op)) throw bad(`unknown filter operator '${op}' in '${key}'; operators: ${ALL_OPERATORS.join(', ')}`);
-    if (!OPERATORS[type].includes(op)) throw bad(`operator '${op}' does not apply to '${field}' (${type}); use one of: ${OPERATORS[type].join(', ')}`);
+    if (!ops.includes(op)) throw bad(`operator '${op}' does not apply to '${field}' (${typeof spec === 'object' ? 'enum' : type}); use one of: ${ops.join(', ')}`);
     let parsed: unknown;
     if (op === 'in') {
       const parts = (Array.isArray(value) ? value.map(String) : String(value ?? '').split(',')).map((s) => s.trim()).filter((s) => s !== '');
       if (!parts.length) throw bad(`filter '${key}' needs at least one value (comma-separated)`);
       if (parts.length > MAX_IN_VALUES) throw bad(`filter '${key}' has ${parts.length} values; at most ${MAX_IN_VALUES}`);
-      parsed = parts.map((p) => parseValue(field, type, p));
+      parsed = parts.map((p) => parseValue(field, spec, p));
     } else if (op === 'isNull') {
       const text = single(key, value);
       if (text !== '' && text !== 'true' && text !== 'false') throw bad(`filter '${key}' takes true or false, got '${text}'`);
       parsed = text !== 'false';
     } else {
-      parsed = parseValue(field, type, single(key, value));
+      parsed = parseValue(field, spec, single(key, value));
     }
     result.filters.push({ field, op, value: parsed });
   }

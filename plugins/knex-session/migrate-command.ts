@@ -23,7 +23,7 @@ type Options = { connection?: string; url: string; pool?: { min?: number; max?: 
 
 export const migrateCommand: PluginCommand<Options> = {
   summary: 'run, undo or list knex migrations of a knex-session plugin',
-  async run({ argv, io, entries, file, resolvePath }) {
+  async run({ argv, io, entries, file, resolvePath, logger }) {
     const args = parseCommandArgs({ name: 'migrate', argv, io, usage: USAGE, actions: ['latest', 'rollback', 'status', 'make'], options: { connection: { type: 'string' }, all: { type: 'boolean' } } });
     if (typeof args === 'number') return args;
     const { action, values, positionals } = args;
@@ -51,7 +51,7 @@ export const migrateCommand: PluginCommand<Options> = {
     if (/^pglite:\/\/memory\/?$/.test(options.url)) {
       io.stderr.write(`note: ${options.url} is a database in this command's memory: it is gone when the command ends. Use migrations.auto (the service migrates it at start), or pglite://./dir or postgres:// for a database that stays.\n`);
     }
-    const { knex, info } = createKnex({ url: options.url, pool: options.pool, connectTimeoutMs: options.connectTimeoutMs, resolvePath });
+    const { knex, info } = createKnex({ url: options.url, pool: options.pool, connectTimeoutMs: options.connectTimeoutMs, resolvePath, logger });
     const where = `${info.engine} ${info.engine === 'postgres' ? redactUrl(options.url) : info.target}`;
     try {
       if (action === 'latest') {

@@ -3,7 +3,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { currentExecution, defineHook, type Execution } from 'jararaca';
 import type { Knex } from 'knex';
-import { mapDatabaseError, SessionError } from './errors.ts';
+import { isConnectionError, mapDatabaseError, SessionError } from './errors.ts';
 import { LazyTransaction } from './lazy-transaction.ts';
 
 /** A declared connection, registered by the plugin's setup for this process. */
@@ -97,7 +97,8 @@ export async function withNewSession<T>(fn: (trx: Knex.Transaction) => Promise<T
     });
   } catch (err) {
     const mapped = mapDatabaseError(err, state.target, connection);
-    if (mapped !== err) state.onConnectionLost(err);
+    // A pool timeout means every connection is busy, not that the database went away.
+    if (isConnectionError(err)) state.onConnectionLost(err);
     throw mapped;
   }
 }

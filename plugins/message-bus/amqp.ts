@@ -6,7 +6,8 @@
 // publishTimeoutMs.
 import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
-import { JararacaError, redactUrl, type ConsumerHandle, type DeadLetter, type DeadLetterAdmin, type Delivery, type MessageTransport, type OutgoingMessage, type QueueSpec, type Settlement } from 'jararaca';
+import { JararacaError, redactUrl, RepeatedLog, type ConsumerHandle, type DeadLetter, type DeadLetterAdmin, type Delivery, type MessageTransport, type OutgoingMessage, type QueueSpec, type Settlement } from 'jararaca';
+import { refusedError } from './amqp-refused.ts';
 import type { Logger } from 'pino';
 import { delayBucket, errorHeader, HEADER, isBookkeeping, publicHeaders } from './routing.ts';
 
@@ -164,6 +165,8 @@ export class AmqpTransport implements MessageTransport {
   #generation = 0;
   #closing = false;
   #reconnecting = false;
+  // A broker down for an hour is a few lines, not one per attempt.
+  readonly #repeated: RepeatedLog;
   #waiters = new Set<() => void>();
   readonly #topology = new Map<string, QueueSpec>();
   readonly #consumers = new Set<ConsumerState>();
@@ -175,6 +178,7 @@ export class AmqpTransport implements MessageTransport {
   constructor(settings: AmqpSettings, logger: Logger) {
     this.#s = settings;
     this.#logger = logger;
+    this.#repeated = new RepeatedLog(logger);
   }
 
   // The node connected to (or tried next): advances in turn when a connection attempt fails.
@@ -189,16 +193,20 @@ export class AmqpTransport implements MessageTransport {
     const deadline = Date.now() + this.#s.connectTimeoutMs;
     let delay = this.#s.reconnect.initialDelayMs;
     for (;;) {
+      // #open() moves on to the next node when this one fails: remember which one was tried.
+      const tried = this.#s.urls[this.#node];
       try {
         await this.#open();
         this.#logger.info({ url: this.#where, exchange: this.#s.exchange }, 'connected to the message broker');
         return;
       } catch (err) {
         if (isPrecondition(err)) throw topologyError(err);
+        const refused = refusedError(err, tried);
+        if (refused) throw refused;
         if (Date.now() + delay > deadline) {
           throw new JararacaError('JRR_BUS_UNREACHABLE', `cannot connect to the message broker at ${this.#where} within connectTimeoutMs ${this.#s.connectTimeoutMs}: ${(err as Error).message}`, { cause: err });
         }
-        this.#logger.warn({ err, delayMs: delay }, 'message broker not reachable yet; retrying');
+        this.#repeated.warn('amqp.connect-retry', { err, delayMs: delay }, 'message broker not reachable yet; retrying');
         await sleep(delay);
         delay = Math.min(this.#s.reconnect.maxDelayMs, delay * 2);
       }
@@ -278,7 +286,7 @@ export class AmqpTransport implements MessageTransport {
           await this.#open();
           this.#logger.info({ url: this.#where, consumers: this.#consumers.size }, 'reconnected to the message broker; topology re-asserted, consumers resumed');
         } catch (err) {
-          this.#logger.warn({ err, delayMs: delay }, 'reconnection failed; retrying');
+          this.#repeated.warn('amqp.reconnect-retry', { err, delayMs: delay }, 'reconnection failed; retrying');
           delay = Math.min(this.#s.reconnect.maxDelayMs, delay * 2);
         }
       }

@@ -37,6 +37,9 @@ export class RedisLock implements SchedulerLock {
 
   async open(): Promise<void> {
     this.#redis = new Redis(this.#url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    // Without a listener ioredis prints every connection error with its stack to stderr; the
+    // failed commands reach the scheduler, which logs them.
+    this.#redis.on('error', () => undefined);
     await this.#redis.connect();
   }
 

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
-import { ClientGoneAbort, drain, HttpError, mappedError, ShutdownAbort, type ErrorCode, type Execution, type HandlerInfo, type PluginContext } from 'jararaca';
+import { ClientGoneAbort, drain, HttpError, mappedError, RepeatedLog, ShutdownAbort, type ErrorCode, type Execution, type HandlerInfo, type PluginContext } from 'jararaca';
 import type { RawData, WebSocket } from 'ws';
 import type { WsPacket } from './backend.ts';
 import { LocalConnection, type ConnectionRegistry } from './connection.ts';
@@ -22,6 +22,12 @@ export class WebSocketServer {
   readonly #running = new Set<NonNullable<LocalConnection['running']>>();
   /** Set when the HTTP server starts closing: the connections it closes are not clients leaving. */
   #stopping = false;
+  // One misbehaving client (or a thousand) must not turn into one warning per frame.
+  #repeats: RepeatedLog | undefined;
+
+  get #repeated(): RepeatedLog {
+    return (this.#repeats ??= new RepeatedLog(this.logger));
+  }
 
   constructor(
     private readonly ctx: PluginContext<unknown>,
@@ -55,7 +61,7 @@ export class WebSocketServer {
         websocket: true,
         preValidation: async (request, reply) => {
           if (this.registry.size >= this.options.maxConnections) {
-            request.log.warn({ max: this.options.maxConnections }, 'websocket connection refused: maxConnections reached');
+            this.#repeated.warn('ws.max-connections', { max: this.options.maxConnections }, 'websocket connection refused: maxConnections reached');
             return reply.code(503).send({ statusCode: 503, code: 'JRR_WS_TOO_MANY_CONNECTIONS', error: 'Service Unavailable', message: 'too many WebSocket connections on this server; retry later' });
           }
         },
@@ -117,7 +123,7 @@ export class WebSocketServer {
 
   #accept(endpoint: Endpoint, socket: WebSocket, request: FastifyRequest): void {
     const connection = new LocalConnection(randomUUID(), endpoint.path, socket, request.headers, request.ip, this.options.maxBufferedBytes, (c) =>
-      logger.warn({ bufferedBytes: c.socket.bufferedAmount, max: this.options.maxBufferedBytes }, 'websocket client too slow (send buffer full): closing with 1013'),
+      this.#repeated.warn('ws.slow-client', { connectionId: c.id, bufferedBytes: c.socket.bufferedAmount, max: this.options.maxBufferedBytes }, 'websocket client too slow (send buffer full): closing with 1013'),
     );
     const logger = request.log.child({ connectionId: connection.id });
     this.registry.add(connection);
@@ -173,8 +179,10 @@ export class WebSocketServer {
   }
 
   #onFrame(endpoint: Endpoint, connection: LocalConnection, logger: FastifyBaseLogger, raw: RawData, isBinary: boolean): void {
+    // Frames still arriving after the close began: nobody will read an answer, nothing to log.
+    if (!connection.open) return;
     if (connection.pending >= this.options.maxPendingMessages) {
-      logger.warn({ pending: connection.pending }, 'websocket client sends faster than its handlers run: closing with 1013');
+      this.#repeated.warn('ws.too-fast', { connectionId: connection.id, pending: connection.pending }, 'websocket client sends faster than its handlers run: closing with 1013');
       connection.close(1013, 'too many pending messages');
       return;
     }
@@ -220,7 +228,7 @@ export class WebSocketServer {
       if (mapped && mapped.status < 500) return this.#error(connection, mapped.code as ErrorCode, mapped.message, mapped.details, replyTo);
       // Cut short because the connection closed: there is nobody to answer, and nothing failed.
       if (err instanceof ClientGoneAbort || err instanceof ShutdownAbort) return logger.info({ code: err.code, type: message.type }, err.message);
-      logger.error({ err, type: message.type }, `websocket handler ${handler.name} failed`);
+      this.#repeated.error(`ws.handler-failed:${handler.name}`, { err, connectionId: connection.id, type: message.type }, `websocket handler ${handler.name} failed`);
       this.#error(connection, 'JRR_WS_HANDLER_FAILED', `the '${message.type}' handler failed; see the server log`, undefined, replyTo);
     }
   }

@@ -97,7 +97,7 @@ const MALFORMED: Array<{ group: string; title: string; yaml: string; problems: s
       "service.yaml:2:1 database: unknown key 'database'; allowed: $schema, name, config, providers, interceptors, controllers, http, worker, scheduler, logging",
     ] },
   { group: 'the shape of the declaration', title: 'an unknown key under http', yaml: 'name: x\nhttp:\n  prot: 3000\n', problems: [
-      "service.yaml:3:3 http.prot: unknown key 'prot' (did you mean 'port'?); allowed: host, port, bodyLimit, shutdownTimeoutMs, requestTimeoutMs, trustProxy",
+      "service.yaml:3:3 http.prot: unknown key 'prot' (did you mean 'port'?); allowed: host, port, bodyLimit, shutdownTimeoutMs, requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs, trustProxy",
     ] },
   { group: 'the shape of the declaration', title: 'an unknown key under worker', yaml: 'name: x\nworker:\n  prefech: 5\n', problems: [
       "service.yaml:3:3 worker.prefech: unknown key 'prefech' (did you mean 'prefetch'?); allowed: prefetch, healthPort, shutdownTimeoutMs",
@@ -105,7 +105,7 @@ const MALFORMED: Array<{ group: string; title: string; yaml: string; problems: s
   { group: 'the shape of the declaration', title: 'an unknown key under scheduler', yaml: 'name: x\nscheduler:\n  timeZone: UTC\n', problems: [
       "service.yaml:3:3 scheduler.timeZone: unknown key 'timeZone' (did you mean 'timezone'?); allowed: timezone, healthPort, shutdownTimeoutMs, leaseTtlMs, lock",
     ] },
-  { group: 'the shape of the declaration', title: 'an unknown key under logging', yaml: 'name: x\nlogging:\n  levl: debug\n', problems: ["service.yaml:3:3 logging.levl: unknown key 'levl' (did you mean 'level'?); allowed: level"] },
+  { group: 'the shape of the declaration', title: 'an unknown key under logging', yaml: 'name: x\nlogging:\n  levl: debug\n', problems: ["service.yaml:3:3 logging.levl: unknown key 'levl' (did you mean 'level'?); allowed: level, redact"] },
   { group: 'types, ranges and enums', title: 'a port that is not a number', yaml: 'name: x\nhttp:\n  port: abc\n', problems: ['service.yaml:3:9 http.port: must be an integer (got the string "abc")'] },
   { group: 'types, ranges and enums', title: 'a quoted port is a string: the message says to remove the quotes', yaml: 'name: x\nhttp:\n  port: "3000"\n', problems: ['service.yaml:3:9 http.port: must be an integer (got the string "3000"); remove the quotes'] },
   { group: 'types, ranges and enums', title: 'a negative port', yaml: 'name: x\nhttp:\n  port: -1\n', problems: ['service.yaml:3:9 http.port: must be at least 0 (got -1)'] },

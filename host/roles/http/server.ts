@@ -1,6 +1,5 @@
 // The HTTP role: Fastify 5 serving the controllers' routes, each request one execution.
 import { STATUS_CODES } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Ajv } from 'ajv';
@@ -13,6 +12,8 @@ import type { Host, RoleHandle } from '../../host.ts';
 import { ClientGoneAbort, ShutdownAbort } from '../../runtime/abort.ts';
 import { drain } from '../../runtime/drain.ts';
 import { registerHealthRoutes } from '../../runtime/health-server.ts';
+import { registerJsonBodyParser } from './json-body.ts';
+import { requestIdOf } from './request-id.ts';
 
 // ajv-formats is CommonJS: under NodeNext its function is the default export's `default`.
 const addFormats = ajvFormats.default;
@@ -22,6 +23,13 @@ const textAjv = addFormats(new Ajv({ allErrors: true, useDefaults: true, coerceT
 export interface HttpRoleOptions {
   /** Overrides http.port (0 picks a free port). */
   port?: number;
+}
+
+// Node requires headersTimeout <= requestTimeout (0 disables the request timeout).
+function headersTimeoutOf(settings: { requestTimeoutMs?: number; headersTimeoutMs?: number }): number {
+  const headers = settings.headersTimeoutMs ?? 10000;
+  const request = settings.requestTimeoutMs ?? 30000;
+  return request > 0 ? Math.min(headers, request) : headers;
 }
 
 export function joinPath(prefix: string, path: string): string {
@@ -45,15 +53,20 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
     loggerInstance: host.logger.child({ role: 'http' }) as FastifyBaseLogger,
     bodyLimit: settings.bodyLimit ?? 1048576,
     trustProxy: settings.trustProxy ?? false,
-    requestTimeout: settings.requestTimeoutMs ?? 0,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // On by default: a client that sends its headers or body slowly (or not at all) is cut
+    // instead of holding a connection forever. Node checks them every connectionsCheckingInterval.
+    requestTimeout: settings.requestTimeoutMs ?? 30000,
+    keepAliveTimeout: settings.keepAliveTimeoutMs ?? 72000,
+    http: { headersTimeout: headersTimeoutOf(settings), connectionsCheckingInterval: 1000 },
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
   // Bodies are JSON and keep their types (a number is not a title); params, querystring and
   // headers arrive as text and are coerced to the schema's types.
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
+  registerJsonBodyParser(app as unknown as FastifyInstance);
 
   // Callback style, not async: an async hook costs a promise and a microtask hop on every
   // response (~1 µs of CPU per request; see bench/README.md).

@@ -28,6 +28,23 @@ export function isValidTimezone(timezone: string): boolean {
   }
 }
 
+// croniter (the Python original) reads a sixth field as seconds at the END; here seconds come
+// first. '* * * * * */5' there is "every 5 seconds", here "every second on Sundays and Fridays".
+// A line of that shape (every second, but a step or value in the day-of-week field) is what a
+// port of the original looks like and almost never what a seconds-first line means: refused,
+// with the line to write instead.
+function refuseSecondsLast(expression: string, fields: string[]): void {
+  const [seconds, ...rest] = fields;
+  const last = rest[4];
+  if (seconds !== '*' || last === '*' || last === '?') return;
+  const rewritten = [last, ...rest.slice(0, 4), '*'].join(' ');
+  throw new CronError(
+    `'${expression}' looks like a seconds-LAST line (croniter, the Python original): here the first of six fields is the seconds, ` +
+      `so it means "every second, on day-of-week ${last}". To port the original's meaning (seconds ${last}) write '${rewritten}' (seconds first); ` +
+      `for every second on those days write '0-59 ${rest.join(' ')}'`,
+  );
+}
+
 /** Parses and checks `expression` (5 or 6 fields, seconds first). Throws CronError saying what is wrong. */
 export function parseCron(expression: string, timezone = 'UTC'): CronSchedule {
   if (typeof expression !== 'string') throw new CronError(`the cron expression must be a string, got ${typeof expression}`);
@@ -36,6 +53,7 @@ export function parseCron(expression: string, timezone = 'UTC'): CronSchedule {
   if (!expression.trim().startsWith('@') && fields.length !== 5 && fields.length !== 6) {
     throw new CronError(`'${expression}' has ${fields.length} field${fields.length === 1 ? '' : 's'}: write 5 (minute hour day-of-month month day-of-week) or 6 with seconds first ('*/5 * * * * *')`);
   }
+  if (fields.length === 6) refuseSecondsLast(expression, fields);
   if (!isValidTimezone(timezone)) throw new CronError(`unknown time zone '${timezone}': use an IANA name such as 'UTC' or 'Europe/Berlin'`);
   const make = (currentDate: number) => CronExpressionParser.parse(expression, { currentDate, tz: timezone });
   let probe;

@@ -8,6 +8,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { noRetryReason } from '../../core/error-mapping.ts';
 import { GuardRejected } from '../../core/middleware.ts';
 import { DeclarationError, RoleUnavailableError } from '../../core/errors.ts';
+import { RepeatedLog } from '../../core/repeated-log.ts';
+import { decodeMessage } from './decode.ts';
 import type { Execution } from '../../core/execution.ts';
 import type { Host, RoleHandle } from '../../host.ts';
 import { runWithTimeout, ShutdownAbort } from '../../runtime/abort.ts';
@@ -29,6 +31,15 @@ import {
   type Settlement,
 } from './messages.ts';
 import { checkedAttempt, deadLetter, explicitSettlement, RetryLater, retryLater } from './settlement.ts';
+
+// A flood of poison or failing messages is counted, not logged line by line: the dead-letter
+// queue keeps each one's error. One RepeatedLog per handler's logger.
+const repeatedLogs = new WeakMap<FastifyBaseLogger, RepeatedLog>();
+function repeated(log: FastifyBaseLogger): RepeatedLog {
+  let found = repeatedLogs.get(log);
+  if (!found) repeatedLogs.set(log, (found = new RepeatedLog(log)));
+  return found;
+}
 
 export interface WorkerRoleOptions {
   /** --handlers: only these handler names. */
@@ -125,10 +136,10 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
       }
       let payload: unknown;
       try {
-        payload = plan.message.parse(JSON.parse(delivery.body.toString('utf8')));
+        payload = decodeMessage(plan.message, delivery.body, delivery.contentType);
       } catch (err) {
-        const error = err instanceof SyntaxError ? `poison message: body is not JSON (${err.message})` : `poison message: ${(err as Error).message}`;
-        log.error({ messageId: delivery.messageId, attempt, topic: delivery.topic }, `${error}; dead-lettered without retries`);
+        const error = (err as Error).message;
+        repeated(log).error('poison', { messageId: delivery.messageId, attempt, topic: delivery.topic }, `${error}; dead-lettered without retries`);
         return await settle(entry, { action: 'dead-letter', error, attempt }, log);
       }
       const ctx: MessageContext = {
@@ -183,10 +194,10 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
         }
         if (attempt < plan.retry.maxAttempts) {
           const delayMs = explicit ? explicit.delayMs : retryDelay(plan.retry, attempt);
-          log.warn({ ...about, delayMs }, `message failed (attempt ${attempt} of ${plan.retry.maxAttempts}); retrying${explicit ? ' when its handler asked' : ''}`);
+          repeated(log).warn('retry', { ...about, delayMs }, `message failed (attempt ${attempt} of ${plan.retry.maxAttempts}); retrying${explicit ? ' when its handler asked' : ''}`);
           return await settle(entry, { action: 'retry', delayMs, error, attempt }, log);
         }
-        log.error(about, `message failed on its last attempt (${attempt}); dead-lettered`);
+        repeated(log).error('dead-lettered', about, `message failed on its last attempt (${attempt}); dead-lettered`);
         return await settle(entry, { action: 'dead-letter', error, attempt }, log);
       }
       await settle(entry, ACK, log);
