@@ -2,8 +2,9 @@
 // each cutting a TCP forwarder of its own (the shared PostgreSQL, RabbitMQ and Redis stay up).
 // Prints each scenario's figures and a Markdown table; exits 1 when a figure misses its target.
 // Not part of `npm test`, which runs a short version of each (test/bus, test/websocket).
-// Usage: npm run faults [-- database-outage stuck-shutdown stuck-shutdown-http stuck-shutdown-scheduler redis-outage]
+// Usage: npm run faults [-- database-outage stuck-shutdown stuck-shutdown-http stuck-shutdown-scheduler redis-outage http-kill]
 import { databaseOutage } from '../test/faults/database-outage.ts';
+import { httpKill } from '../test/faults/http-kill.ts';
 import { redisOutage } from '../test/faults/redis-outage.ts';
 import { stuckShutdown } from '../test/faults/stuck-shutdown.ts';
 import { printFigures } from '../test/faults/support.ts';
@@ -47,6 +48,13 @@ const scenarios: Scenario[] = [
     run: () => redisOutage({ outageMs: 5000, sendEveryMs: 20 }),
     holds: (f) => (f.lost === 0 && f.inOrder === true ? true : `lost ${f.lost}, in order ${f.inOrder}`),
     summary: (f) => `${f.lost} of ${f.sent} lost (${f.sentDuringOutage} sent during the outage), in order: ${f.inOrder ? 'yes' : 'no'}, last one ${(Number(f.catchUpMs) / 1000).toFixed(1)} s after Redis returned`,
+  },
+  {
+    name: 'http-kill',
+    fault: 'tasks example (outbox, inbox): `kill -9` of the http process 5 times while POST /tasks flows at ~50/s, a worker running',
+    run: () => httpKill({ kills: 5, everyMs: 3000, perSecond: 50 }),
+    holds: (f) => (f.withoutEvent === 0 && Number(f.committed) > 0 ? true : `${f.withoutEvent} committed tasks without their event`),
+    summary: (f) => `${f.withoutEvent} of ${f.committed} committed tasks without their TaskCreated handled (all done ${(Number(f.settleMs) / 1000).toFixed(1)} s after the load; the lease is 30 s); ${f.created} of ${f.posted} POSTs answered 201, ${f.failed} failed at the kills (${f.committedUnanswered} of those committed)`,
   },
 ];
 
