@@ -2,12 +2,13 @@
 // each cutting a TCP forwarder of its own (the shared PostgreSQL, RabbitMQ and Redis stay up).
 // Prints each scenario's figures and a Markdown table; exits 1 when a figure misses its target.
 // Not part of `npm test`, which runs a short version of each (test/bus, test/websocket).
-// Usage: npm run faults [-- database-outage stuck-shutdown stuck-shutdown-http stuck-shutdown-scheduler redis-outage http-kill broker-outage]
+// Usage: npm run faults [-- database-outage stuck-shutdown stuck-shutdown-http stuck-shutdown-scheduler redis-outage http-kill broker-outage worker-kill]
 import { brokerOutage } from '../test/faults/broker-outage.ts';
 import { databaseOutage } from '../test/faults/database-outage.ts';
 import { httpKill } from '../test/faults/http-kill.ts';
 import { redisOutage } from '../test/faults/redis-outage.ts';
 import { stuckShutdown } from '../test/faults/stuck-shutdown.ts';
+import { workerKill } from '../test/faults/worker-kill.ts';
 import { printFigures } from '../test/faults/support.ts';
 
 type Figures = Record<string, number | string | boolean>;
@@ -63,6 +64,13 @@ const scenarios: Scenario[] = [
     run: () => brokerOutage({ outageMs: 12000, perSecond: 50, beforeMs: 3000, afterMs: 5000 }),
     holds: (f) => (f.non2xx === 0 && f.notDone === 0 && Number(f.tasks) === Number(f.posted) ? true : `${f.non2xx} non-2xx, ${f.notDone} tasks not done, ${f.tasks} of ${f.posted} stored`),
     summary: (f) => `${f.non2xx} non-2xx of ${f.posted} POSTs (${f.postedDuringOutage} during the outage), ${f.notDone} of ${f.tasks} tasks not done afterwards, the last done ${(Number(f.catchUpMs) / 1000).toFixed(1)} s after the broker returned`,
+  },
+  {
+    name: 'worker-kill',
+    fault: 'tasks example (outbox, inbox): 2,000 TaskCreated handled by 2 workers, one killed with `kill -9` every 2 s and restarted',
+    run: () => workerKill({ messages: 2000, everyMs: 2000 }),
+    holds: (f) => (f.appliedTwice === 0 && f.done === f.messages && f.deadLettered === 0 && Number(f.kills) > 0 ? true : `${f.appliedTwice} applied twice, ${f.done}/${f.messages} done, ${f.deadLettered} dead-lettered, ${f.kills} kills`),
+    summary: (f) => `${f.appliedTwice} handler effects applied twice (${f.transitions} committed updates for ${f.messages} tasks), ${f.duplicatesAbsorbed} duplicate deliveries absorbed by the inbox, ${f.done}/${f.messages} done, ${f.deadLettered} dead-lettered, ${f.kills} kills in ${(Number(f.durationMs) / 1000).toFixed(1)} s`,
   },
 ];
 
