@@ -56,14 +56,14 @@ const scenarios: Scenario[] = [
     fault: 'tasks example (outbox, inbox): `kill -9` of the http process 5 times while POST /tasks flows at ~50/s, a worker running',
     run: () => httpKill({ kills: 5, everyMs: 3000, perSecond: 50 }),
     holds: (f) => (f.withoutEvent === 0 && Number(f.committed) > 0 ? true : `${f.withoutEvent} committed tasks without their event`),
-    summary: (f) => `${f.withoutEvent} of ${f.committed} committed tasks without their TaskCreated handled (all done ${(Number(f.settleMs) / 1000).toFixed(1)} s after the load; the lease is 30 s); ${f.created} of ${f.posted} POSTs answered 201, ${f.failed} failed at the kills (${f.committedUnanswered} of those committed)`,
+    summary: (f) => `${f.withoutEvent} of ${f.committed} committed tasks without their TaskCreated handled (all done ${(Number(f.settleMs) / 1000).toFixed(1)} s after the load); ${f.created} of ${f.posted} POSTs answered 201, ${f.failed} failed at the kills and restarts (${f.committedUnanswered} of those committed)`,
   },
   {
     name: 'broker-outage',
     fault: 'tasks example (outbox, inbox): RabbitMQ unreachable 12 s (longer than the 10 s publish timeout) while POST /tasks runs at ~50/s',
     run: () => brokerOutage({ outageMs: 12000, perSecond: 50, beforeMs: 3000, afterMs: 5000 }),
     holds: (f) => (f.non2xx === 0 && f.notDone === 0 && Number(f.tasks) === Number(f.posted) ? true : `${f.non2xx} non-2xx, ${f.notDone} tasks not done, ${f.tasks} of ${f.posted} stored`),
-    summary: (f) => `${f.non2xx} non-2xx of ${f.posted} POSTs (${f.postedDuringOutage} during the outage), ${f.notDone} of ${f.tasks} tasks not done afterwards, the last done ${(Number(f.catchUpMs) / 1000).toFixed(1)} s after the broker returned`,
+    summary: (f) => `${f.non2xx} non-2xx of ${f.posted} POSTs (${f.postedDuringOutage} during the outage), ${f.notDone} of ${f.tasks} tasks not done afterwards, the last done ${(Number(f.catchUpMs) / 1000).toFixed(1)} s after the broker returned (${(Number(f.afterMs) / 1000).toFixed(0)} s of it still under load)`,
   },
   {
     name: 'worker-kill',

@@ -9,6 +9,8 @@ import { postTasks, sleep, startTasksService } from './tasks-service.ts';
 
 export interface BrokerOutageFigures extends Record<string, number> {
   outageMs: number;
+  /** Load kept up after the restore. */
+  afterMs: number;
   posted: number;
   postedDuringOutage: number;
   non2xx: number;
@@ -41,6 +43,7 @@ export async function brokerOutage(options: { outageMs: number; perSecond: numbe
     await until('every task done', async () => (await notDone()) === 0, 90000, 500).catch(() => undefined);
     return {
       outageMs: options.outageMs,
+      afterMs: options.afterMs,
       posted: loop.sent(),
       postedDuringOutage,
       non2xx: statuses.filter((s) => s < 200 || s > 299).length,
