@@ -266,6 +266,14 @@ describe('execution pipeline over HTTP (in process)', () => {
     assert.equal(ids.size, n);
   });
 
+  test('two requests sending the same x-request-id keep it for correlation but get their own execution ids', async () => {
+    const [a, b] = await Promise.all([1, 2].map((i) => http('GET', `${url}/p/tag`, undefined, { 'x-tag': `t${i}`, 'x-request-id': 'same-id' })));
+    assert.equal(a.headers.get('x-request-id'), 'same-id');
+    assert.equal(b.headers.get('x-request-id'), 'same-id');
+    assert.notEqual(a.body.id, b.body.id);
+    assert.notEqual(a.body.id, 'same-id');
+  });
+
   test('/health/ready is 200 once started', async () => {
     const res = await http('GET', `${url}/health/ready`);
     assert.equal(res.status, 200);

@@ -166,7 +166,11 @@ async function handleRequest(host: Host, handler: HandlerInfo<'http'>, spec: Rou
   inFlight.add(entry);
   let result: unknown;
   try {
-    result = await host.execute({ kind: 'http', handler, logger: request.log, id: request.id, details: { request, reply }, handle: entry }, (execution) => {
+    // A client's x-request-id correlates (reqId, the response header) but is not unique: two
+    // requests may send the same one. The execution id must be (the outbox groups by it), so a
+    // client's id gets a fresh one; one the server generated is used as it is.
+    const id = request.headers['x-request-id'] === request.id ? undefined : request.id;
+    result = await host.execute({ kind: 'http', handler, logger: request.log, id, details: { request, reply }, handle: entry }, (execution) => {
       if (spec.status) reply.code(spec.status);
       return host.handlers.invoke(execution, handler, request, reply);
     });
