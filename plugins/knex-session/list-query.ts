@@ -183,6 +183,8 @@ function sortFields(spec: string | undefined): string[] {
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
 
 /** Adds the filters (WHERE) and sort (ORDER BY) of `query` to `builder`; no LIMIT/OFFSET. */
+const COMPARISONS = { lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
+
 export function applyListQuery<B extends Knex.QueryBuilder>(builder: B, query: Pick<ListQuery, 'filters' | 'sort'>, columns: Readonly<Record<string, string | undefined>> = {}, table?: string): B {
   const col = (field: string) => {
     const c = columns[field] ?? field;
@@ -199,16 +201,10 @@ export function applyListQuery<B extends Knex.QueryBuilder>(builder: B, query: P
         builder.where((q) => q.whereNot(c, f.value as Knex.Value).orWhereNull(c));
         break;
       case 'lt':
-        builder.where(c, '<', f.value as Knex.Value);
-        break;
       case 'lte':
-        builder.where(c, '<=', f.value as Knex.Value);
-        break;
       case 'gt':
-        builder.where(c, '>', f.value as Knex.Value);
-        break;
       case 'gte':
-        builder.where(c, '>=', f.value as Knex.Value);
+        builder.where(c, COMPARISONS[f.op], f.value as Knex.Value);
         break;
       case 'in':
         builder.whereIn(c, f.value as Knex.Value[]);

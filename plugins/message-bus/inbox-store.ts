@@ -2,21 +2,21 @@
 // handler's own transaction. A second delivery of the same message finds its row (or waits on the
 // first delivery's uncommitted one) and is acknowledged without running the handler.
 import type { Knex } from 'jararaca/knex-session';
+import { createOwnTable } from './tables.ts';
 
 export const INBOX_TABLE = 'jararaca_inbox';
 
-export async function createInboxTable(knex: Knex): Promise<void> {
-  await knex.transaction(async (trx) => {
-    await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [INBOX_TABLE]);
-    await trx.raw(`
+export function createInboxTable(knex: Knex): Promise<void> {
+  return createOwnTable(knex, INBOX_TABLE, [
+    `
       create table if not exists ${INBOX_TABLE} (
         handler text not null,
         message_id text not null,
         handled_at timestamptz not null default now(),
         primary key (handler, message_id)
-      )`);
-    await trx.raw(`create index if not exists ${INBOX_TABLE}_handled on ${INBOX_TABLE} (handled_at)`);
-  });
+      )`,
+    `create index if not exists ${INBOX_TABLE}_handled on ${INBOX_TABLE} (handled_at)`,
+  ]);
 }
 
 /** Records the message for the handler; false when it was recorded before (a duplicate). */

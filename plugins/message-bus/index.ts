@@ -26,6 +26,11 @@ const OUTBOX_MAX_DELAY_MS = 100 * 366 * 24 * 3600 * 1000;
 
 const connectionOption = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_-]*$', description: 'The knex-session connection (listed after message-bus). Default: the one named default, else the first.' } as const;
 
+/** outbox / inbox: false, or its settings on a knex-session connection. */
+function durabilityOption<const P extends Record<string, unknown>>(description: string, properties: P) {
+  return { description, anyOf: [{ const: false }, { type: 'object', additionalProperties: false, properties: { connection: connectionOption, ...properties } }] } as const;
+}
+
 const optionsSchema = {
   type: 'object',
   additionalProperties: false,
@@ -55,38 +60,16 @@ const optionsSchema = {
         maxDelayMs: { type: 'integer', minimum: 1, default: 10000 },
       },
     },
-    outbox: {
-      description: 'Transactional outbox: on by default when a knex-session is listed after message-bus; false sends in the execution after the commit instead.',
-      anyOf: [
-        { const: false },
-        {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            connection: connectionOption,
-            pollMs: { type: 'integer', minimum: 10, default: 1000, description: 'How often the relay looks for rows other processes left and delayed rows that came due.' },
-            batchSize: { type: 'integer', minimum: 1, maximum: 10000, default: 200, description: 'Rows the relay claims and publishes at once.' },
-            leaseMs: { type: 'integer', minimum: 100, description: 'How long a claimed row stays with its relay before another may send it (default: 3 × publishTimeoutMs, at least 30000).' },
-            retentionMs: { type: 'integer', minimum: 0, default: 3600000, description: 'Sent rows are deleted after this long.' },
-          },
-        },
-      ],
-    },
-    inbox: {
-      description: 'Idempotent consumers: on by default when a knex-session is listed after message-bus; false turns it off for every handler.',
-      anyOf: [
-        { const: false },
-        {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            connection: connectionOption,
-            allHandlers: { type: 'boolean', default: true, description: 'Every handler uses the inbox unless its option says inbox: false; with false only handlers with inbox: true do.' },
-            retentionMs: { type: 'integer', minimum: 1, default: 604800000, description: 'A handled messageId is remembered this long (default 7 days); a copy arriving later runs again.' },
-          },
-        },
-      ],
-    },
+    outbox: durabilityOption('Transactional outbox: on by default when a knex-session is listed after message-bus; false sends in the execution after the commit instead.', {
+      pollMs: { type: 'integer', minimum: 10, default: 1000, description: 'How often the relay looks for rows other processes left and delayed rows that came due.' },
+      batchSize: { type: 'integer', minimum: 1, maximum: 10000, default: 200, description: 'Rows the relay claims and publishes at once.' },
+      leaseMs: { type: 'integer', minimum: 100, description: 'How long a claimed row stays with its relay before another may send it (default: 3 × publishTimeoutMs, at least 30000).' },
+      retentionMs: { type: 'integer', minimum: 0, default: 3600000, description: 'Sent rows are deleted after this long.' },
+    }),
+    inbox: durabilityOption('Idempotent consumers: on by default when a knex-session is listed after message-bus; false turns it off for every handler.', {
+      allHandlers: { type: 'boolean', default: true, description: 'Every handler uses the inbox unless its option says inbox: false; with false only handlers with inbox: true do.' },
+      retentionMs: { type: 'integer', minimum: 1, default: 604800000, description: 'A handled messageId is remembered this long (default 7 days); a copy arriving later runs again.' },
+    }),
   },
 } as const;
 

@@ -9,6 +9,7 @@
 // FOR UPDATE SKIP LOCKED. Per-execution order: a relay takes an execution's rows only as a run
 // starting at its oldest unsent due row, so none overtakes an earlier one another relay holds.
 import type { Knex } from 'jararaca/knex-session';
+import { createOwnTable } from './tables.ts';
 import type { OutgoingMessage } from 'jararaca';
 
 export const OUTBOX_TABLE = 'jararaca_outbox';
@@ -28,11 +29,9 @@ export interface OutboxStats {
   lagMs: number;
 }
 
-export async function createOutboxTable(knex: Knex): Promise<void> {
-  // Two processes starting at once must not both run CREATE TABLE (PostgreSQL's catalog races).
-  await knex.transaction(async (trx) => {
-    await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [OUTBOX_TABLE]);
-    await trx.raw(`
+export function createOutboxTable(knex: Knex): Promise<void> {
+  return createOwnTable(knex, OUTBOX_TABLE, [
+    `
       create table if not exists ${OUTBOX_TABLE} (
         id bigserial primary key,
         service text not null,
@@ -50,11 +49,11 @@ export async function createOutboxTable(knex: Knex): Promise<void> {
         attempts integer not null default 0,
         last_error text,
         sent_at timestamptz
-      )`);
-    await trx.raw(`create index if not exists ${OUTBOX_TABLE}_pending on ${OUTBOX_TABLE} (service, due_at, id) where sent_at is null`);
-    await trx.raw(`create index if not exists ${OUTBOX_TABLE}_execution on ${OUTBOX_TABLE} (execution_id, id) where sent_at is null`);
-    await trx.raw(`create index if not exists ${OUTBOX_TABLE}_sent on ${OUTBOX_TABLE} (service, sent_at) where sent_at is not null`);
-  });
+      )`,
+    `create index if not exists ${OUTBOX_TABLE}_pending on ${OUTBOX_TABLE} (service, due_at, id) where sent_at is null`,
+    `create index if not exists ${OUTBOX_TABLE}_execution on ${OUTBOX_TABLE} (execution_id, id) where sent_at is null`,
+    `create index if not exists ${OUTBOX_TABLE}_sent on ${OUTBOX_TABLE} (service, sent_at) where sent_at is not null`,
+  ]);
 }
 
 export class OutboxStore {
