@@ -11,7 +11,7 @@ import { SESSION_METADATA, type SessionMetadata } from './metadata.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { migrateLatest } from './migrations.ts';
 import { schedulerLockProvider } from './scheduler-lock.ts';
-import { registerConnection, sessionsOf, unregisterConnection } from './session.ts';
+import { registerConnection, sessionsOf, unregisterConnection, useConnectionIn, type ConnectionState } from './session.ts';
 
 export { useSession, withNewSession, useKnex } from './session.ts';
 export { ReadOnly, NoSession, IsolationLevel, SessionOptions, SESSION_METADATA } from './metadata.ts';
@@ -104,11 +104,13 @@ const plugin = definePlugin({
           : undefined,
     });
     const lost = (err: unknown) => connectivity.lost(err);
-    registerConnection({ name, knex, target, onConnectionLost: lost });
+    const state: ConnectionState = { name, knex, target, onConnectionLost: lost };
+    registerConnection(ctx.container, state);
 
     const intercept = async (execution: Execution, next: Next): Promise<unknown> => {
       const meta = execution.getMetadata<SessionMetadata>(SESSION_METADATA);
       const sessions = sessionsOf(execution);
+      useConnectionIn(execution, state);
       if (meta?.none) {
         sessions.set(name, { none: `${execution.handler.name} is marked @NoSession(): it has no database session; remove the decorator, or use withNewSession()` });
         return next();
@@ -156,7 +158,7 @@ const plugin = definePlugin({
       },
       async stop() {
         connectivity.stop();
-        unregisterConnection(name);
+        unregisterConnection(ctx.container, name);
         await knex.destroy();
       },
       health: () => ({ ready: connectivity.ready, detail: connectivity.detail }),

@@ -24,6 +24,7 @@ const LAYERS: Array<[prefix: string, mayImport: string[]]> = [
   ['host/runtime/', ['host/core/', 'host/runtime/']],
   ['host/host.ts', ['host/core/']],
   ['host/roles/', ['host/core/', 'host/runtime/', 'host/host.ts', 'host/roles/']],
+  ['host/testing/', ['host/core/', 'host/runtime/', 'host/host.ts', 'host/roles/', 'host/testing/']],
   ['host/cli/', ['host/core/', 'host/runtime/', 'host/host.ts', 'host/roles/', 'host/cli/']],
 ];
 
