@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { defaultDeclarationPath } from '../core/declaration.ts';
 import { exitCodeOf, UsageError } from '../core/errors.ts';
 import { closest } from '../core/schema.ts';
+import { pluginCommandsHelp } from './help.ts';
 import type { CliIO } from './io.ts';
 import { runPluginCommand } from './plugin-command.ts';
 import { ROLE_CHOICES } from './roles.ts';
@@ -66,11 +67,11 @@ export async function main(argv: string[], io: CliIO = process): Promise<number>
   }
   const { values, positionals } = parsed;
   const command = positionals[0] ?? 'run';
+  const config = values.config ? path.resolve(values.config) : defaultDeclarationPath();
   if (values.help || command === 'help') {
-    io.stdout.write(USAGE + '\n');
+    io.stdout.write(USAGE + '\n' + (await pluginCommandsHelp(config)));
     return 0;
   }
-  const config = values.config ? path.resolve(values.config) : defaultDeclarationPath();
   try {
     if (command === 'validate') return await validate(config, io);
     if (command !== 'run') throw new UsageError('JRR_USAGE', `unknown command '${command}'`);

@@ -9,7 +9,7 @@ import type { ServiceDeclaration } from './declaration.types.ts';
 import { ModuleLoadError } from './errors.ts';
 import { importExport, importModule } from './modules.ts';
 import { isPluginDefinition, type PluginDefinition } from './plugin.ts';
-import { compileSchema, formatPath, schemaIssues, type PathSegment } from './schema.ts';
+import { closest, compileSchema, formatPath, schemaIssues, type PathSegment } from './schema.ts';
 
 export interface LoadedPlugin {
   /** As written after `use:`. */
@@ -77,7 +77,8 @@ async function loadPlugins(decl: Declaration): Promise<LoadedPlugin[]> {
       try {
         mod = await importModule(specifier, decl.file);
       } catch (err) {
-        const hint = isPath ? '' : ` (built-in plugins: ${[...builtinPlugins].sort().join(', ')}; a path must start with ./ or ../)`;
+        const guess = isPath ? undefined : closest(entry.use, [...builtinPlugins]);
+        const hint = isPath ? '' : `${guess ? `: did you mean '${guess}'?` : ''} (built-in plugins: ${[...builtinPlugins].sort().join(', ')}; a path must start with ./ or ../)`;
         decl.report([...at, 'use'], `${(err as Error).message}${err instanceof ModuleLoadError && (err as ModuleLoadError).code === 'JRR_MODULE_LOAD' && !isPath ? hint : ''}`);
         return undefined;
       }

@@ -1,21 +1,20 @@
 // Loads modules named in a declaration: relative paths (to the declaration's file) or installed
 // packages, .ts or .js alike. The host registers tsx when it runs from dist/, so a user's
 // TypeScript needs no build step; it shares module instances with the host.
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ModuleLoadError } from './errors.ts';
+import { resolvePackage } from './package-resolve.ts';
 
 export async function importModule(specifier: string, fromFile: string): Promise<Record<string, unknown>> {
   let url: string;
   if (specifier.startsWith('.') || path.isAbsolute(specifier)) {
     url = pathToFileURL(path.resolve(path.dirname(fromFile), specifier)).href;
   } else {
-    try {
-      url = pathToFileURL(createRequire(fromFile).resolve(specifier)).href;
-    } catch {
-      url = specifier; // let the host's own resolution try (a package installed beside the host)
-    }
+    // With ESM conditions ("import", "node", "default") from the declaration's folder; else the
+    // host's own resolution tries (a package installed beside the host).
+    const file = resolvePackage(specifier, fromFile);
+    url = file ? pathToFileURL(file).href : specifier;
   }
   try {
     return (await import(url)) as Record<string, unknown>;
