@@ -1,0 +1,86 @@
+// What a project that installs jararaca meets: plugin packages found with ESM conditions, names
+// it mistyped corrected, and --help listing the commands its plugins add.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { Host } from '../../host/host.ts';
+import { main } from '../../host/cli/main.ts';
+import { createLogger } from '../../host/core/logger.ts';
+import { repoRoot, tempDir } from '../support/host.ts';
+
+const silent = createLogger({ level: 'silent' });
+const example = path.join(repoRoot, 'examples/tasks/service.yaml');
+
+/** A project folder with service.yaml and packages under node_modules/. */
+function project(yaml: string, packages: Record<string, Record<string, string>>): string {
+  const dir = tempDir();
+  writeFileSync(path.join(dir, 'service.yaml'), yaml);
+  for (const [name, files] of Object.entries(packages)) {
+    for (const [file, text] of Object.entries(files)) {
+      const at = path.join(dir, 'node_modules', name, file);
+      mkdirSync(path.dirname(at), { recursive: true });
+      writeFileSync(at, text);
+    }
+  }
+  return dir;
+}
+
+// A plugin without importing jararaca (the temporary folder has no copy of it): what definePlugin() returns.
+const pluginSource = (name: string) => `export default { name: '${name}', [Symbol.for('jararaca.plugin')]: true, setup() { return {}; } };\n`;
+
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const code = await main(argv, { stdout, stderr });
+  return { code, stdout: out, stderr: err };
+}
+
+describe('plugin packages', () => {
+  it('a package whose exports has only the "import" condition loads, its root and a subpath', async () => {
+    const dir = project('name: x\ninterceptors:\n  - use: esm-only-plugin\n  - use: "@acme/audit/strict"\n', {
+      'esm-only-plugin': {
+        'package.json': JSON.stringify({ name: 'esm-only-plugin', type: 'module', exports: { import: './index.js' } }),
+        'index.js': pluginSource('esm-only'),
+      },
+      '@acme/audit': {
+        'package.json': JSON.stringify({ name: '@acme/audit', type: 'module', exports: { '.': { import: './index.js' }, './*': { types: './types/*.d.ts', import: './lib/*.js' } } }),
+        'index.js': pluginSource('audit'),
+        'lib/strict.js': pluginSource('audit-strict'),
+      },
+    });
+    const host = await Host.load({ config: path.join(dir, 'service.yaml'), roles: [], logger: silent });
+    assert.deepEqual(
+      host.plugins.map((p) => p.definition.name),
+      ['esm-only', 'audit-strict'],
+    );
+  });
+
+  it('a package without exports is found by its main', async () => {
+    const dir = project('name: x\ninterceptors:\n  - use: old-style\n', {
+      'old-style': { 'package.json': JSON.stringify({ name: 'old-style', type: 'module', main: 'lib/main.js' }), 'lib/main.js': pluginSource('old') },
+    });
+    const host = await Host.load({ config: path.join(dir, 'service.yaml'), roles: [], logger: silent });
+    assert.equal(host.plugins[0].definition.name, 'old');
+  });
+});
+
+describe('the command line', () => {
+  it('an unknown command says which one was meant', async () => {
+    const result = await cli(['migrat', '--config', example]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^jararaca-host: unknown command 'migrat' \(did you mean 'migrate'\?\); this service's plugins add: dlq, migrate\n/);
+  });
+
+  it("--help lists the declared plugins' commands with their summaries", async () => {
+    const result = await cli(['--help', '--config', example]);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /^Usage: jararaca-host /);
+    assert.match(result.stdout, /^Commands of the plugins .*service\.yaml declares:\n {2}dlq +.+ \(message-bus\)\n {2}migrate +run, undo or list knex migrations.* \(knex-session\)\n/m);
+  });
+});
