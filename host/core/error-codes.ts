@@ -33,7 +33,7 @@ export const builtinErrorCodes = {
   JRR_ROLE_UNAVAILABLE: row('host', 'RoleUnavailableError', 2, 'A role was asked for that this version of jararaca does not have.'),
   JRR_MODULE_LOAD: row('host', 'ModuleLoadError', 1, 'A module named by the declaration (controller, provider, plugin) cannot be found or fails while loading.'),
   JRR_EXPORT_MISSING: row('host', 'ModuleLoadError', 1, 'A module has no export of the name the declaration gives.'),
-  JRR_DUPLICATE_INSTANCE: row('host', 'JararacaError', 1, 'Two copies of jararaca are loaded in one process.'),
+  JRR_DUPLICATE_INSTANCE: row('host', 'JararacaError', 2, 'Two copies of jararaca are loaded in one process: a package that uses it lists it under peerDependencies, not dependencies.'),
   JRR_RESOLUTION: row('host', 'ResolutionError', 2, 'A controller or provider needs a token nobody registers, or the dependencies form a cycle.'),
   JRR_PROVIDER_FAILED: row('host', 'JararacaError', 1, 'A provider threw while it was built.'),
   JRR_SCOPED_TOKEN_MISSING: row('host', 'JararacaError', 1, 'A token a plugin registers per execution was not registered in this execution.'),

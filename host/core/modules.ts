@@ -3,7 +3,7 @@
 // TypeScript needs no build step; it shares module instances with the host.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ModuleLoadError } from './errors.ts';
+import { JararacaError, ModuleLoadError } from './errors.ts';
 import { resolvePackage } from './package-resolve.ts';
 
 export async function importModule(specifier: string, fromFile: string): Promise<Record<string, unknown>> {
@@ -20,7 +20,8 @@ export async function importModule(specifier: string, fromFile: string): Promise
     return (await import(url)) as Record<string, unknown>;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'JRR_DUPLICATE_INSTANCE') throw err;
+    // Raised by the other copy: rethrown as this copy's error, so its exit code and message hold.
+    if (e.code === 'JRR_DUPLICATE_INSTANCE') throw new JararacaError('JRR_DUPLICATE_INSTANCE', e.message);
     const reason = e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND' ? `cannot find module '${specifier}'` : `cannot load '${specifier}': ${e.message.split('\n')[0]}`;
     throw new ModuleLoadError('JRR_MODULE_LOAD', reason, { cause: err });
   }

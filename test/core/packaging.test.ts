@@ -1,14 +1,15 @@
 // What a project that installs jararaca meets: plugin packages found with ESM conditions, names
 // it mistyped corrected, and --help listing the commands its plugins add.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { Host } from '../../host/host.ts';
 import { main } from '../../host/cli/main.ts';
 import { createLogger } from '../../host/core/logger.ts';
-import { repoRoot, tempDir } from '../support/host.ts';
+import { repoRoot, tempDir, writeService } from '../support/host.ts';
 
 const silent = createLogger({ level: 'silent' });
 const example = path.join(repoRoot, 'examples/tasks/service.yaml');
@@ -82,5 +83,20 @@ describe('the command line', () => {
     assert.equal(result.code, 0);
     assert.match(result.stdout, /^Usage: jararaca-host /);
     assert.match(result.stdout, /^Commands of the plugins .*service\.yaml declares:\n {2}dlq +.+ \(message-bus\)\n {2}migrate +run, undo or list knex migrations.* \(knex-session\)\n/m);
+  });
+});
+
+describe('one copy of the framework', () => {
+  it('a second install (a plugin with its own node_modules/jararaca) is refused, naming both installs and peerDependencies', async () => {
+    const dir = writeService({ 'service.yaml': 'name: x\n' });
+    const copy = path.join(dir, 'node_modules/some-plugin/node_modules/jararaca');
+    cpSync(path.join(repoRoot, 'host/core'), path.join(copy, 'host/core'), { recursive: true });
+    writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ name: 'jararaca', type: 'module' }));
+    await assert.rejects(import(pathToFileURL(path.join(copy, 'host/core/execution.ts')).href), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'JRR_DUPLICATE_INSTANCE');
+      assert.ok(err.message.includes(`two installs of jararaca are loaded in one process: ${repoRoot.replace(/\/$/, '')} and ${copy}.`), err.message);
+      assert.match(err.message, /list jararaca under its peerDependencies/);
+      return true;
+    });
   });
 });
