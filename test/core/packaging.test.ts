@@ -1,7 +1,8 @@
 // What a project that installs jararaca meets: plugin packages found with ESM conditions, names
 // it mistyped corrected, and --help listing the commands its plugins add.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -98,5 +99,24 @@ describe('one copy of the framework', () => {
       assert.match(err.message, /list jararaca under its peerDependencies/);
       return true;
     });
+  });
+});
+
+describe('the package', () => {
+  it('ships the docs, whose relative links stay inside the package, and no config/ pointing at unshipped examples', () => {
+    const run = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const files = new Set((JSON.parse(run.stdout) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path));
+    for (const page of ['docs/testing.md', 'docs/api.md', 'docs/errors.md', 'docs/service-yaml.md', 'schemas/service.schema.json', 'host/testing/index.ts']) assert.ok(files.has(page), `${page} is not in the package`);
+    assert.deepEqual([...files].filter((f) => f.startsWith('config/') || f.startsWith('test/') || f.startsWith('examples/')), []);
+    const dead: string[] = [];
+    for (const page of [...files].filter((f) => f.startsWith('docs/') && f.endsWith('.md'))) {
+      for (const [, target] of readFileSync(path.join(repoRoot, page), 'utf8').matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue;
+        const file = path.posix.normalize(path.posix.join(path.posix.dirname(page), target));
+        if (!files.has(file) && ![...files].some((f) => f.startsWith(`${file}/`))) dead.push(`${page} → ${target}`);
+      }
+    }
+    assert.deepEqual(dead, []);
   });
 });
