@@ -21,6 +21,8 @@ export { Host } from './host.ts';
 export type { HostOptions, RoleHandle, RoleStarter } from './host.ts';
 export type { ServiceDeclaration } from './core/declaration.types.ts';
 export { redactUrl } from './core/logger.ts';
+// The Fastify types handlers are written with, so a service needs no direct dependency on fastify.
+export type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export { ScheduledAction } from './roles/scheduler/decorator.ts';
 export type { ScheduledActionOptions, ScheduledActionSpec, ScheduledDetails, ScheduledFire, OverlapPolicy, CatchUpPolicy } from './roles/scheduler/decorator.ts';
 export { SCHEDULER_LOCK_CAPABILITY } from './roles/scheduler/lock.ts';

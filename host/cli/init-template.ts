@@ -11,8 +11,6 @@ export interface TemplateVersions {
   tsx: string;
   typescript: string;
   typesNode: string;
-  fastify: string;
-  knex: string;
 }
 
 // From host/cli/ (sources) or dist/host/cli/ (built).
@@ -40,7 +38,7 @@ export function projectFiles(name: string, v: TemplateVersions): Record<string, 
       validate: 'jararaca-host validate --config service.yaml',
     },
     dependencies: { jararaca: v.jararaca },
-    devDependencies: { '@types/node': v.typesNode, fastify: v.fastify, knex: v.knex, tsx: v.tsx, typescript: v.typescript },
+    devDependencies: { '@types/node': v.typesNode, tsx: v.tsx, typescript: v.typescript },
   };
   files['package.json'] = JSON.stringify(packageJson, null, 2) + '\n';
   return files;

@@ -30,8 +30,6 @@ export async function init(argv: string[], io: CliIO): Promise<number> {
   const versions: TemplateVersions = {
     jararaca: values.jararaca ?? `^${own.version}`,
     tsx: own.dependencies.tsx,
-    fastify: own.dependencies.fastify,
-    knex: own.dependencies.knex,
     typescript: own.devDependencies.typescript,
     typesNode: own.devDependencies['@types/node'],
   };

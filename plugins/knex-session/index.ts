@@ -16,6 +16,8 @@ import { registerConnection, sessionsOf, unregisterConnection, useConnectionIn, 
 export { useSession, withNewSession, useKnex } from './session.ts';
 export { ReadOnly, NoSession, IsolationLevel, SessionOptions, SESSION_METADATA } from './metadata.ts';
 export type { SessionMetadata } from './metadata.ts';
+// The query builder's type, so a service needs no direct dependency on knex.
+export type { Knex } from 'knex';
 export { DatabaseUnavailableError, SessionError } from './errors.ts';
 export { crud, Crud } from './crud.ts';
 export type { CrudOptions, Page } from './crud.ts';

@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import type { Knex } from 'jararaca/knex-session';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('notes', (t) => {

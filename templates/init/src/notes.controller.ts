@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
-import { Get, HttpError, Post, RestController, ScheduledAction, useExecution } from 'jararaca';
+import { Get, HttpError, Post, RestController, ScheduledAction, useExecution, type FastifyRequest } from 'jararaca';
 import { useSession } from 'jararaca/knex-session';
 import { usePublisher } from 'jararaca/message-bus';
 import { useWsManager } from 'jararaca/websocket';
