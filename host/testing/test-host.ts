@@ -13,10 +13,12 @@ import { createLogger } from '../core/logger.ts';
 import { Host } from '../host.ts';
 import { startHttpRole } from '../roles/http/server.ts';
 import { resolveActions } from '../roles/scheduler/actions.ts';
+import { startSchedulerRole } from '../roles/scheduler/role.ts';
 import type { ScheduledFire } from '../roles/scheduler/decorator.ts';
 import { TRANSPORT_CAPABILITY, type MessageDefinition, type MessageTransport, type OutgoingMessage } from '../roles/worker/messages.ts';
 import { startWorkerRole } from '../roles/worker/role.ts';
 import { Activity } from './activity.ts';
+import type { TestClock } from './clock.ts';
 import { connectWs, type TestWsClient } from './ws-client.ts';
 
 export interface TestHostOptions {
@@ -36,6 +38,11 @@ export interface TestHostOptions {
   readyTimeoutMs?: number;
   /** Start at once (default true); with false, call start(). */
   start?: boolean;
+  /**
+   * Runs the scheduler role too, on this clock: `clock.advance(ms)` fires the actions whose
+   * slots fall due, through the role (lock, overlap policy) and the interceptors.
+   */
+  clock?: TestClock;
 }
 
 /** A message that left through the transport (after its execution committed), in order. */
@@ -49,6 +56,8 @@ export interface PublishedMessage {
 
 export interface TestHost {
   readonly host: Host;
+  /** The clock the scheduler role runs on (only with the `clock` option). */
+  readonly clock?: TestClock;
   /** http://127.0.0.1:PORT of the listening HTTP role (after start). */
   readonly url: string;
   /** Resolves when the service is ready: plugins started, auto-migrations done, /health/ready true. */
@@ -88,7 +97,7 @@ export async function createTestHost(declaration: string | ServiceDeclaration, o
     typeof declaration === 'string'
       ? path.resolve(declaration)
       : parseDeclaration(stringify(declaration), path.join(path.resolve(options.dir ?? process.cwd()), `test-host-${n}.service.yaml`), env);
-  const host = await Host.load({ config, env, logger, roles: ['http', 'worker'] });
+  const host = await Host.load({ config, env, logger, roles: options.clock ? ['http', 'worker', 'scheduler'] : ['http', 'worker'] });
   applyOverrides(host, options.overrides ?? {});
 
   const activity = new Activity();
@@ -111,6 +120,7 @@ export async function createTestHost(declaration: string | ServiceDeclaration, o
 
   const test: TestHost = {
     host,
+    clock: options.clock,
     get url() {
       started();
       return `http://127.0.0.1:${port}`;
@@ -126,6 +136,7 @@ export async function createTestHost(declaration: string | ServiceDeclaration, o
             return role;
           },
           worker: (h) => startWorkerRole(h),
+          scheduler: (h) => startSchedulerRole(h, { clock: options.clock }),
         });
         await waitReady(host, options.readyTimeoutMs ?? 10000);
         return test;

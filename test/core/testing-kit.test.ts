@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { useSession } from 'jararaca/knex-session';
 import { usePublisher } from 'jararaca/message-bus';
-import { createTestHost, type TestHost } from 'jararaca/testing';
+import { createTestHost, TestClock, type TestHost } from 'jararaca/testing';
 import { TaskCreated } from '../../examples/tasks/messages.ts';
 import { repoRoot } from '../support/host.ts';
 
@@ -84,4 +84,19 @@ test('publish() reaches the worker; run() executes with hooks and commits; fire(
 test('fire() of an unknown action names the actions there are', async () => {
   const host = await tasksHost();
   await assert.rejects(host.fire('nope'), { code: 'JRR_UNKNOWN_ACTION', message: /republishStaleTasks/ });
+});
+
+test('with a TestClock the scheduler role runs, and fires an action when the test moves time to its slot', async () => {
+  const clock = new TestClock('2024-05-01T12:00:00.200Z');
+  const host = await tasksHost({ clock });
+  const id = await host.run(async () => {
+    const [row] = await useSession()('tasks').insert({ id: crypto.randomUUID(), title: 'old', status: 'pending', created_at: new Date('2024-01-01T00:00:00Z') }, ['id']);
+    return (row as { id: string }).id;
+  });
+  await clock.advance(4000); // 12:00:04.2: no slot yet (every 5 s)
+  await host.settle();
+  assert.deepEqual(host.published(), []);
+  await clock.advance(1000); // past 12:00:05: republishStaleTasks fires
+  await host.settle();
+  assert.deepEqual(host.published('TaskCreated').map((m) => m.payload), [{ id }]);
 });
