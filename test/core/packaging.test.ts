@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { Host } from '../../host/host.ts';
 import { main } from '../../host/cli/main.ts';
 import { createLogger } from '../../host/core/logger.ts';
-import { repoRoot, tempDir, writeService } from '../support/host.ts';
+import { repoRoot, runHost, tempDir, writeService } from '../support/host.ts';
 
 const silent = createLogger({ level: 'silent' });
 const example = path.join(repoRoot, 'examples/tasks/service.yaml');
@@ -118,5 +118,20 @@ describe('the package', () => {
       }
     }
     assert.deepEqual(dead, []);
+  });
+});
+
+describe('the working directory', () => {
+  it("the built jararaca-host reads the tsconfig.json nearest the declaration, not the working directory's: the same result from anywhere", async () => {
+    // The service's own tsconfig compiles decorators the legacy way: a mistake, to be reported
+    // whether jararaca-host runs from the service's folder, its parent or elsewhere.
+    const dir = writeService({});
+    cpSync(path.join(repoRoot, 'examples/tasks'), dir, { recursive: true });
+    writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { experimentalDecorators: true } }));
+    for (const cwd of [dir, path.dirname(dir), tempDir()]) {
+      const result = await runHost(['validate', '--config', path.join(dir, 'service.yaml')], { cwd, built: true });
+      assert.equal(result.code, 2, `from ${cwd}: ${result.stdout}`);
+      assert.match(result.stderr, /ran as a legacy TypeScript decorator/, `from ${cwd}`);
+    }
   });
 });
