@@ -19,8 +19,8 @@ import type { RoleHandle } from './core/role.ts';
 import { createRegistry } from './core/registry.ts';
 
 export interface HostOptions {
-  /** Path of service.yaml. */
-  config: string;
+  /** Path of service.yaml, or a declaration already parsed (the test kit's declaration objects). */
+  config: string | Declaration;
   /** The roles this process runs (plugins read them in setup()). */
   roles: Iterable<Role>;
   env?: Env;
@@ -62,7 +62,7 @@ export class Host {
 
   /** Reads the declaration and loads every module it names. Throws DeclarationError listing every mistake. */
   static async load(options: HostOptions): Promise<Host> {
-    const declaration = await loadDeclaration(options.config, options.env);
+    const declaration = typeof options.config === 'string' ? await loadDeclaration(options.config, options.env) : options.config;
     const modules = await loadModules(declaration);
     await checkPlugins(declaration, modules.plugins);
     declaration.throwIfProblems();

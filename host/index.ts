@@ -27,6 +27,8 @@ export type { ServiceDeclaration } from './core/declaration.types.ts';
 export { redactUrl } from './core/logger.ts';
 export { RepeatedLog } from './core/repeated-log.ts';
 export type { RepeatedLogOptions, RepeatLevel, LevelLogger } from './core/repeated-log.ts';
+// The Fastify types handlers are written with, so a service needs no direct dependency on fastify.
+export type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export { ScheduledAction } from './roles/scheduler/decorator.ts';
 export type { ScheduledActionOptions, ScheduledActionSpec, ScheduledDetails, ScheduledFire, OverlapPolicy, CatchUpPolicy } from './roles/scheduler/decorator.ts';
 export { SCHEDULER_LOCK_CAPABILITY } from './roles/scheduler/lock.ts';

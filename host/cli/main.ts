@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { defaultDeclarationPath } from '../core/declaration.ts';
 import { exitCodeOf, UsageError } from '../core/errors.ts';
 import { closest } from '../core/schema.ts';
+import { pluginCommandsHelp } from './help.ts';
+import { init } from './init.ts';
 import type { CliIO } from './io.ts';
 import { runPluginCommand } from './plugin-command.ts';
 import { redactingIO } from './redacting-io.ts';
@@ -15,6 +17,7 @@ export type { CliIO } from './io.ts';
 
 const USAGE = `Usage: jararaca-host [run] [--config PATH] [--role http|worker|scheduler|all] [--port N]
        jararaca-host validate [--config PATH]
+       jararaca-host init NAME [--jararaca SPEC]   a new project in ./NAME (npm install && npm test)
        jararaca-host COMMAND ... [--config PATH]   commands of the declared plugins, e.g.
                                                    migrate latest|rollback|status|make NAME (knex-session)
                                                    dlq list|requeue|purge --handler NAME (message-bus)
@@ -37,6 +40,7 @@ Exit codes: 0 stopped cleanly; 1 failed at run time; 2 bad declaration or usage.
 
 export async function main(argv: string[], given: CliIO = process): Promise<number> {
   const io = redactingIO(given);
+  if (argv[0] === 'init') return init(argv.slice(1), io).catch((err: unknown) => report(err, io));
   if (argv[0] && !argv[0].startsWith('-') && !['run', 'validate', 'help'].includes(argv[0])) {
     try {
       return await runPluginCommand(argv[0], argv.slice(1), io);
@@ -69,11 +73,11 @@ export async function main(argv: string[], given: CliIO = process): Promise<numb
   }
   const { values, positionals } = parsed;
   const command = positionals[0] ?? 'run';
+  const config = values.config ? path.resolve(values.config) : defaultDeclarationPath();
   if (values.help || command === 'help') {
-    io.stdout.write(USAGE + '\n');
+    io.stdout.write(USAGE + '\n' + (await pluginCommandsHelp(config)));
     return 0;
   }
-  const config = values.config ? path.resolve(values.config) : defaultDeclarationPath();
   try {
     if (command === 'validate') return await validate(config, io);
     if (command !== 'run') throw new UsageError('JRR_USAGE', `unknown command '${command}'`);

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { defaultDeclarationPath } from '../core/declaration.ts';
 import { UsageError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
+import { closest } from '../core/schema.ts';
 import type { PluginCommandContext } from '../core/plugin.ts';
 import { Host } from '../host.ts';
 import type { CliIO } from './io.ts';
@@ -18,7 +19,8 @@ export async function runPluginCommand(name: string, argv: string[], io: CliIO):
   const provider = host.plugins.find((p) => p.definition.commands?.[name]);
   if (!provider) {
     const available = [...new Set(host.plugins.flatMap((p) => Object.keys(p.definition.commands ?? {})))];
-    throw new UsageError('JRR_USAGE', `unknown command '${name}'` + (available.length ? `; this service's plugins add: ${available.join(', ')}` : ''));
+    const guess = closest(name, [...available, 'run', 'validate', 'help', 'init']);
+    throw new UsageError('JRR_USAGE', `unknown command '${name}'` + (guess ? ` (did you mean '${guess}'?)` : '') + (available.length ? `; this service's plugins add: ${available.join(', ')}` : ''));
   }
   const definition = provider.definition;
   const ctx: PluginCommandContext = {

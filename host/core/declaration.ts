@@ -132,6 +132,14 @@ function interpolate(text: string, env: Env, onMissing: (msg: string) => void): 
   return out.trim() !== '' && Number.isFinite(n) && String(n) === out ? n : out;
 }
 
+const absentReference = /^\$\{([A-Za-z_][A-Za-z0-9_]*):-\}$/;
+
+/** A scalar that is exactly `${VAR:-}` with VAR unset or empty: the value is absent. */
+function isAbsent(value: unknown, env: Env): boolean {
+  const name = typeof value === 'string' ? absentReference.exec(value)?.[1] : undefined;
+  return name !== undefined && (env[name] === undefined || env[name] === '');
+}
+
 /** The declaration used when none is named: ./service.yaml, else ./config/service.yaml. */
 export function defaultDeclarationPath(cwd = process.cwd()): string {
   for (const candidate of ['service.yaml', 'config/service.yaml']) {
@@ -174,7 +182,13 @@ export function parseDeclaration(text: string, file: string, env: Env = process.
 
   // Interpolate in place on the document's scalars, so positions stay known.
   visit(doc, {
+    // `key: ${VAR:-}` with VAR unset or empty leaves the key out (a list item: the item), so an
+    // optional option can come from the environment or not at all.
+    Pair(_key, pair) {
+      if (isScalar(pair.value) && isAbsent(pair.value.value, env)) return visit.REMOVE;
+    },
     Scalar(key, node: Scalar) {
+      if (typeof key === 'number' && isAbsent(node.value, env)) return visit.REMOVE;
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('${')) return;
       node.value = interpolate(node.value, env, (message) => {
         const pos = lines.linePos(node.range?.[0] ?? 0);

@@ -33,7 +33,7 @@ export const builtinErrorCodes = {
   JRR_ROLE_UNAVAILABLE: row('host', 'RoleUnavailableError', 2, 'A role was asked for that this version of jararaca does not have.'),
   JRR_MODULE_LOAD: row('host', 'ModuleLoadError', 1, 'A module named by the declaration (controller, provider, plugin) cannot be found or fails while loading.'),
   JRR_EXPORT_MISSING: row('host', 'ModuleLoadError', 1, 'A module has no export of the name the declaration gives.'),
-  JRR_DUPLICATE_INSTANCE: row('host', 'JararacaError', 1, 'Two copies of jararaca are loaded in one process.'),
+  JRR_DUPLICATE_INSTANCE: row('host', 'JararacaError', 2, 'Two copies of jararaca are loaded in one process: a package that uses it lists it under peerDependencies, not dependencies.'),
   JRR_RESOLUTION: row('host', 'ResolutionError', 2, 'A controller or provider needs a token nobody registers, or the dependencies form a cycle.'),
   JRR_PROVIDER_FAILED: row('host', 'JararacaError', 1, 'A provider threw while it was built.'),
   JRR_SCOPED_TOKEN_MISSING: row('host', 'JararacaError', 1, 'A token a plugin registers per execution was not registered in this execution.'),
@@ -89,6 +89,10 @@ export const builtinErrorCodes = {
   JRR_SCHEDULER_LOCK: row('scheduler', 'JararacaError', 1, 'scheduler.lock names a lock backend that is not supported.'),
   JRR_LEASE_LOST: row('scheduler', 'JararacaError', 1, 'A scheduled run lost its running lease (renewed too late) and was aborted so two never overlap.'),
 
+  // jararaca/testing
+  JRR_TEST_TIMEOUT: row('testing', 'JararacaError', 1, 'A test host was not ready, not idle (settle()), or a WebSocket frame did not come, within the time allowed.'),
+  JRR_TEST_WS_CONNECT: row('testing', 'JararacaError', 1, 'The test WebSocket client could not connect (no endpoint on that path, or it refused the upgrade).'),
+
   // knex-session plugin
   JRR_DB_UNAVAILABLE: row('knex-session', 'DatabaseUnavailableError', 1, 'The database cannot be reached.', 503),
   JRR_DB_INVALID_VALUE: row('knex-session', 'InvalidValueError', 1, 'PostgreSQL refused a value of the request (SQLSTATE class 22: NUL in text, a date out of range, bad input syntax).', 400),
@@ -97,6 +101,7 @@ export const builtinErrorCodes = {
   JRR_SESSION_ENDED: row('knex-session', 'SessionError', 1, 'A session was used after its execution committed or rolled back.'),
   JRR_SESSION_USER_PARAMS: row('knex-session', 'SessionError', 1, 'userParams were set on a session\'s transaction, which only inherits them.'),
   JRR_SESSION_DUPLICATE_CONNECTION: row('knex-session', 'SessionError', 1, 'Two knex-session plugins declare the same connection name.'),
+  JRR_SESSION_AMBIGUOUS_CONNECTION: row('knex-session', 'SessionError', 1, 'Several hosts in one process declare the connection, and the call is outside any execution: call it inside one (a handler, or host.run() of the test kit).'),
   JRR_SESSION_UNKNOWN_CONNECTION: row('knex-session', 'SessionError', 1, 'No knex-session plugin declares the connection asked for.'),
   JRR_MIGRATIONS_DIRECTORY: row('knex-session', 'JararacaError', 1, 'The migrations directory does not exist.'),
   JRR_MIGRATION_INVALID: row('knex-session', 'JararacaError', 1, 'A migration file exports no up(knex) function.'),

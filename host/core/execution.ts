@@ -3,6 +3,7 @@
 // holding it, then the interceptors in declared order as an onion around the handler.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { AwilixContainer } from 'awilix';
 import { LightScope, type ExecutionScope } from './scope.ts';
 import type { FastifyBaseLogger } from 'fastify';
@@ -139,15 +140,26 @@ export class Execution<K extends ExecutionKind = ExecutionKind> {
 const STORE_KEY = Symbol.for('jararaca.executionStore');
 const registry = globalThis as unknown as Record<symbol, { url: string; store: AsyncLocalStorage<Execution> } | undefined>;
 const existing = registry[STORE_KEY];
-if (existing && existing.url !== import.meta.url) {
-  throw new JararacaError(
-    'JRR_DUPLICATE_INSTANCE',
-    `two copies of jararaca are loaded: ${existing.url} and ${import.meta.url}. ` +
-      `Import the framework by its package name ('jararaca') everywhere, so the host and your modules share one copy.`,
-  );
-}
+if (existing && existing.url !== import.meta.url) throw new JararacaError('JRR_DUPLICATE_INSTANCE', duplicateMessage(existing.url, import.meta.url));
 const store: AsyncLocalStorage<Execution> = existing?.store ?? new AsyncLocalStorage<Execution>();
 registry[STORE_KEY] = { url: import.meta.url, store };
+
+/** The install folder of a copy (the one holding host/ and dist/), from its execution module's URL. */
+function installOf(url: string): string {
+  const file = url.startsWith('file:') ? fileURLToPath(url) : url;
+  return /^(.*?)[\\/](?:dist[\\/])?host[\\/]core[\\/]execution\.[cm]?[jt]s$/.exec(file)?.[1] ?? file;
+}
+
+function duplicateMessage(first: string, second: string): string {
+  const [a, b] = [installOf(first), installOf(second)];
+  if (a === b) {
+    return `jararaca at ${a} is loaded twice, from its sources (host/, with --conditions=source) and from its build (dist/): import it by its package name ('jararaca') everywhere, and start every process with the same --conditions.`;
+  }
+  return (
+    `two installs of jararaca are loaded in one process: ${a} and ${b}. A package that uses jararaca (a plugin, a library of controllers) must not bring its own copy: ` +
+    `list jararaca under its peerDependencies (and devDependencies, for its own tests), not dependencies; when it is linked (file:, npm link), remove its node_modules/jararaca. The service's install is then the only one.`
+  );
+}
 
 export function currentExecution(): Execution | undefined {
   return store.getStore();

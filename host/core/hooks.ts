@@ -31,7 +31,7 @@ export function useContainer(): ExecutionScope {
 export interface HookSpec {
   /** The hook's name as users call it, e.g. `useSession`. */
   name: string;
-  /** The plugin that provides it, as written after `use:` in service.yaml. */
+  /** The plugin that provides it: its definePlugin({ name }) (for a plugin package, make that its package name, so the hint's `use:` line loads). */
   plugin: string;
   /** Falls back to this container token when the execution has no value of its own. */
   token?: string;

@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { controllerMetadata, decoratedControllerClasses, type ControllerMetadata } from './decorators.ts';
 import type { Declaration } from './declaration.ts';
 import type { ServiceDeclaration } from './declaration.types.ts';
-import { ModuleLoadError } from './errors.ts';
+import { ModuleLoadError, type JararacaError } from './errors.ts';
 import { importExport, importModule } from './modules.ts';
 import { isPluginDefinition, type PluginDefinition } from './plugin.ts';
-import { compileSchema, formatPath, schemaIssues, type PathSegment } from './schema.ts';
+import { closest, compileSchema, formatPath, schemaIssues, type PathSegment } from './schema.ts';
 
 export interface LoadedPlugin {
   /** As written after `use:`. */
@@ -64,6 +64,11 @@ export async function checkPlugins(decl: Declaration, plugins: readonly LoadedPl
   }
 }
 
+// Two copies of the framework is one mistake of the whole process: said once, not per module.
+function throwIfDuplicate(err: unknown): void {
+  if ((err as JararacaError)?.code === 'JRR_DUPLICATE_INSTANCE') throw err;
+}
+
 async function loadPlugins(decl: Declaration): Promise<LoadedPlugin[]> {
   // A non-list was already reported by the schema; there is nothing to load from it.
   const entries = Array.isArray(decl.service.interceptors) ? decl.service.interceptors : [];
@@ -77,7 +82,9 @@ async function loadPlugins(decl: Declaration): Promise<LoadedPlugin[]> {
       try {
         mod = await importModule(specifier, decl.file);
       } catch (err) {
-        const hint = isPath ? '' : ` (built-in plugins: ${[...builtinPlugins].sort().join(', ')}; a path must start with ./ or ../)`;
+        throwIfDuplicate(err);
+        const guess = isPath ? undefined : closest(entry.use, [...builtinPlugins]);
+        const hint = isPath ? '' : `${guess ? `: did you mean '${guess}'?` : ''} (built-in plugins: ${[...builtinPlugins].sort().join(', ')}; a path must start with ./ or ../)`;
         decl.report([...at, 'use'], `${(err as Error).message}${err instanceof ModuleLoadError && (err as ModuleLoadError).code === 'JRR_MODULE_LOAD' && !isPath ? hint : ''}`);
         return undefined;
       }
@@ -122,6 +129,7 @@ async function loadProviders(decl: Declaration): Promise<LoadedProvider[]> {
         }
         return { token, spec, target };
       } catch (err) {
+        throwIfDuplicate(err);
         decl.report(['providers', token, key], (err as Error).message);
         return undefined;
       }
@@ -140,6 +148,7 @@ async function loadControllers(decl: Declaration): Promise<LoadedController[]> {
       try {
         mod = await importModule(specifier, decl.file);
       } catch (err) {
+        throwIfDuplicate(err);
         decl.report(['controllers', i], (err as Error).message);
         return [];
       }

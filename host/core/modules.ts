@@ -1,27 +1,27 @@
 // Loads modules named in a declaration: relative paths (to the declaration's file) or installed
 // packages, .ts or .js alike. The host registers tsx when it runs from dist/, so a user's
 // TypeScript needs no build step; it shares module instances with the host.
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ModuleLoadError } from './errors.ts';
+import { JararacaError, ModuleLoadError } from './errors.ts';
+import { resolvePackage } from './package-resolve.ts';
 
 export async function importModule(specifier: string, fromFile: string): Promise<Record<string, unknown>> {
   let url: string;
   if (specifier.startsWith('.') || path.isAbsolute(specifier)) {
     url = pathToFileURL(path.resolve(path.dirname(fromFile), specifier)).href;
   } else {
-    try {
-      url = pathToFileURL(createRequire(fromFile).resolve(specifier)).href;
-    } catch {
-      url = specifier; // let the host's own resolution try (a package installed beside the host)
-    }
+    // With ESM conditions ("import", "node", "default") from the declaration's folder; else the
+    // host's own resolution tries (a package installed beside the host).
+    const file = resolvePackage(specifier, fromFile);
+    url = file ? pathToFileURL(file).href : specifier;
   }
   try {
     return (await import(url)) as Record<string, unknown>;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'JRR_DUPLICATE_INSTANCE') throw err;
+    // Raised by the other copy: rethrown as this copy's error, so its exit code and message hold.
+    if (e.code === 'JRR_DUPLICATE_INSTANCE') throw new JararacaError('JRR_DUPLICATE_INSTANCE', e.message);
     const reason = e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND' ? `cannot find module '${specifier}'` : `cannot load '${specifier}': ${e.message.split('\n')[0]}`;
     throw new ModuleLoadError('JRR_MODULE_LOAD', reason, { cause: err });
   }

@@ -11,15 +11,16 @@ import { SESSION_METADATA, type SessionMetadata } from './metadata.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { migrateLatest } from './migrations.ts';
 import { schedulerLockProvider } from './scheduler-lock.ts';
-import { registerConnection, sessionsOf, unregisterConnection, type ConnectionState } from './session.ts';
+import { registerConnection, sessionsOf, unregisterConnection, useConnectionIn, type ConnectionState } from './session.ts';
 import { stepsOf } from './session-steps.ts';
 
 export { useSession, withNewSession, useKnex, whenConnected, beforeDisconnect } from './session.ts';
 export { onBeforeCommit, onSessionStart } from './session-steps.ts';
 export type { BeforeCommitStep, SessionStartStep } from './session-steps.ts';
-export type { Knex } from 'knex';
 export { ReadOnly, NoSession, IsolationLevel, SessionOptions, SESSION_METADATA } from './metadata.ts';
 export type { SessionMetadata } from './metadata.ts';
+// The query builder's type, so a service needs no direct dependency on knex.
+export type { Knex } from 'knex';
 export { DatabaseUnavailableError, SessionError } from './errors.ts';
 export { crud, Crud } from './crud.ts';
 export type { CrudOptions, Page } from './crud.ts';
@@ -112,11 +113,12 @@ const plugin = definePlugin({
       },
     });
     const lost = state.onConnectionLost;
-    registerConnection(state);
+    registerConnection(ctx.container, state);
 
     const intercept = async (execution: Execution, next: Next): Promise<unknown> => {
       const meta = execution.getMetadata<SessionMetadata>(SESSION_METADATA);
       const sessions = sessionsOf(execution);
+      useConnectionIn(execution, state);
       if (meta?.none) {
         sessions.set(name, { none: `${execution.handler.name} is marked @NoSession(): it has no database session; remove the decorator, or use withNewSession()` });
         return next();
@@ -177,7 +179,7 @@ const plugin = definePlugin({
         // Other plugins' last work on this connection (the outbox relay's final pass).
         for (const step of state.stopSteps) await step(knex).catch((err: unknown) => logger.warn({ err }, 'a plugin failed its last work on the database before it closed'));
         connectivity.stop();
-        unregisterConnection(name);
+        unregisterConnection(ctx.container, name);
         await knex.destroy();
       },
       health: () => ({ ready: connectivity.ready, detail: connectivity.detail }),

@@ -22,28 +22,53 @@ export interface ConnectionState {
   initialized: boolean;
 }
 
-const connections = new Map<string, ConnectionState>();
+// Connections by owner (each host's root container): several hosts in one process (the test
+// kit) each declare their own 'default'. Inside an execution its own host's connection is used.
+const connections = new Map<object, Map<string, ConnectionState>>();
+const executionConnections = defineHook<Map<string, ConnectionState>>({ name: 'knex-session connections', plugin: 'knex-session' });
 
-export function registerConnection(state: ConnectionState): void {
-  if (connections.has(state.name)) throw new SessionError('JRR_SESSION_DUPLICATE_CONNECTION', `two knex-session plugins declare the connection '${state.name}': give each a different 'connection' name`);
-  connections.set(state.name, state);
+export function registerConnection(owner: object, state: ConnectionState): void {
+  let own = connections.get(owner);
+  if (!own) connections.set(owner, (own = new Map()));
+  if (own.has(state.name)) throw new SessionError('JRR_SESSION_DUPLICATE_CONNECTION', `two knex-session plugins declare the connection '${state.name}': give each a different 'connection' name`);
+  own.set(state.name, state);
 }
 
-export function unregisterConnection(name: string): void {
-  connections.delete(name);
+export function unregisterConnection(owner: object, name: string): void {
+  const own = connections.get(owner);
+  own?.delete(name);
+  if (own?.size === 0) connections.delete(owner);
 }
 
-export function connectionState(name: string): ConnectionState {
-  const state = connections.get(name);
-  if (!state) {
-    const known = [...connections.keys()];
+/** Called by the connection's interceptor: code in this execution uses this host's connection. */
+export function useConnectionIn(execution: Execution, state: ConnectionState): void {
+  let own = executionConnections.peek(execution);
+  if (!own) executionConnections.provide(execution, (own = new Map()));
+  own.set(state.name, state);
+}
+
+/**
+ * The connection `name` of this execution's host; outside an execution, of the host whose root
+ * container is `owner` (a plugin passes its ctx.container), else the only host that declares it.
+ */
+export function connectionState(name: string, owner?: object): ConnectionState {
+  const execution = currentExecution();
+  const own = (execution ? executionConnections.peek(execution)?.get(name) : undefined) ?? (owner ? connections.get(owner)?.get(name) : undefined);
+  if (own) return own;
+  const found = [...connections.values()].flatMap((m) => m.get(name) ?? []);
+  if (found.length === 1) return found[0];
+  if (found.length > 1) {
     throw new SessionError(
-      'JRR_SESSION_UNKNOWN_CONNECTION',
-      `no knex-session plugin declares the connection '${name}'` +
-        (known.length ? ` (declared: ${known.join(', ')}); add one with 'connection: ${name}' under interceptors in service.yaml` : `; add '- use: knex-session' under interceptors in service.yaml`),
+      'JRR_SESSION_AMBIGUOUS_CONNECTION',
+      `${found.length} hosts in this process declare the connection '${name}': call this inside an execution of the host you mean (a handler, or host.run() of the test kit)`,
     );
   }
-  return state;
+  const known = [...new Set([...connections.values()].flatMap((m) => [...m.keys()]))];
+  throw new SessionError(
+    'JRR_SESSION_UNKNOWN_CONNECTION',
+    `no knex-session plugin declares the connection '${name}'` +
+      (known.length ? ` (declared: ${known.join(', ')}); add one with 'connection: ${name}' under interceptors in service.yaml` : `; add '- use: knex-session' under interceptors in service.yaml`),
+  );
 }
 
 /** What an execution holds per connection: its lazy transaction, or why it has none. */
@@ -108,8 +133,8 @@ export async function withNewSession<T>(fn: (trx: Knex.Transaction) => Promise<T
  * migrations and before it reports ready; at once if that already happened. Call it from a
  * plugin's start(), which runs before knex-session's when the plugin is listed before it.
  */
-export async function whenConnected(connection: string, fn: (knex: Knex) => Promise<void>): Promise<void> {
-  const state = connectionState(connection);
+export async function whenConnected(connection: string, fn: (knex: Knex) => Promise<void>, owner?: object): Promise<void> {
+  const state = connectionState(connection, owner);
   if (state.initialized) await fn(state.knex);
   else state.schemaSteps.push(fn);
 }
@@ -118,11 +143,11 @@ export async function whenConnected(connection: string, fn: (knex: Knex) => Prom
  * Runs `fn` when knex-session stops, before its pool closes (plugins stop in reverse order, so
  * one listed before knex-session would otherwise find the pool gone): a last flush of pending work.
  */
-export function beforeDisconnect(connection: string, fn: (knex: Knex) => Promise<void>): void {
-  connectionState(connection).stopSteps.push(fn);
+export function beforeDisconnect(connection: string, fn: (knex: Knex) => Promise<void>, owner?: object): void {
+  connectionState(connection, owner).stopSteps.push(fn);
 }
 
 /** The knex instance of a connection (pooled, not transactional): for code outside executions. */
-export function useKnex(connection = 'default'): Knex {
-  return connectionState(connection).knex;
+export function useKnex(connection = 'default', owner?: object): Knex {
+  return connectionState(connection, owner).knex;
 }

@@ -115,7 +115,7 @@ export default definePlugin({
     const store = outboxConnection ? new OutboxStore(ctx.service.name) : undefined;
     const relay =
       store && sessions && outboxConnection && ctx.roles.size
-        ? new OutboxRelay(store, () => sessions.useKnex(outboxConnection), transport, ctx.logger, {
+        ? new OutboxRelay(store, () => sessions.useKnex(outboxConnection, ctx.container), transport, ctx.logger, {
             pollMs: outboxOptions?.pollMs ?? 1000,
             batchSize: outboxOptions?.batchSize ?? 200,
             leaseMs: outboxOptions?.leaseMs ?? Math.max(30000, 3 * publishTimeoutMs),
@@ -157,18 +157,19 @@ export default definePlugin({
         if (!sessions || !ctx.roles.size) return;
         // knex-session (listed after, so started after) runs these once it connects, before it is ready.
         if (outboxConnection && relay) {
+          // ctx.container names this host: with several in one process (tests), its own connection.
           await sessions.whenConnected(outboxConnection, async (knex) => {
             await createOutboxTable(knex);
             relay.start();
-          });
+          }, ctx.container);
           // Stopped before the pool closes (plugins stop in reverse order): a last pass sends what is left.
-          sessions.beforeDisconnect(outboxConnection, () => relay.stop(Math.min(5000, publishTimeoutMs)));
+          sessions.beforeDisconnect(outboxConnection, () => relay.stop(Math.min(5000, publishTimeoutMs)), ctx.container);
         }
         if (inboxConnection && ctx.roles.has('worker')) {
-          await sessions.whenConnected(inboxConnection, createInboxTable);
-          const queues = ctx.handlers.ofKind('message').map((h) => `${ctx.service.name}.${(h.spec as { name?: string }).name ?? h.name}`);
+          await sessions.whenConnected(inboxConnection, createInboxTable, ctx.container);
+          const queues = ctx.handlers.ofKind('message').map((h) => `${ctx.service.name}.${h.spec.name ?? h.name}`);
           pruneTimer = setInterval(() => {
-            void pruneInbox(sessions.useKnex(inboxConnection), queues, inboxRetentionMs).catch((err: unknown) => ctx.logger.debug({ err }, 'inbox: pruning failed; retried later'));
+            void pruneInbox(sessions.useKnex(inboxConnection, ctx.container), queues, inboxRetentionMs).catch((err: unknown) => ctx.logger.debug({ err }, 'inbox: pruning failed; retried later'));
           }, pruneEveryMs(inboxRetentionMs));
           pruneTimer.unref();
         }

@@ -126,6 +126,16 @@ export class MemoryTransport implements MessageTransport {
     return { ready: true };
   }
 
+  /** Nothing waits for a consumer, is out for settlement, or sits on a delay (for the test kit's settle()). */
+  idle(): boolean {
+    if (this.#broker.timers.size) return false;
+    for (const q of this.#broker.queues.values()) {
+      if (q.consumers.some((c) => c.unacked > 0)) return false;
+      if (q.items.length && q.consumers.some((c) => c.active)) return false;
+    }
+    return true;
+  }
+
   async assertTopology(queues: readonly QueueSpec[]): Promise<void> {
     for (const spec of queues) {
       const q = this.#broker.queue(spec.queue);

@@ -24,7 +24,10 @@ const LAYERS: Array<[prefix: string, mayImport: string[]]> = [
   ['host/runtime/', ['host/core/', 'host/runtime/']],
   ['host/host.ts', ['host/core/']],
   ['host/roles/', ['host/core/', 'host/runtime/', 'host/host.ts', 'host/roles/']],
+  ['host/testing/', ['host/core/', 'host/runtime/', 'host/host.ts', 'host/roles/', 'host/testing/']],
   ['host/cli/', ['host/core/', 'host/runtime/', 'host/host.ts', 'host/roles/', 'host/cli/']],
+  // The test kit runs a service in process: the lifecycle and the roles, beside the CLI.
+  ['host/testing/', ['host/core/', 'host/runtime/', 'host/host.ts', 'host/roles/', 'host/testing/']],
 ];
 
 test('each layer of host/ imports only the layers below it; plugins import only the public API', () => {

@@ -204,8 +204,16 @@ describe('${VAR} interpolation', () => {
     assert.equal(parsed('name: x\nhttp:\n  port: ${PORT:-3000}\n', { PORT: '' }).http?.port, 3000);
   });
 
-  it('${VAR:-} gives an empty string, not null', () => {
-    assert.equal(parsed('name: x\nhttp:\n  host: ${HOST:-}\n').http?.host, '');
+  it('a value that is exactly ${VAR:-} leaves its key (or list item) out when VAR is unset or empty, so an optional option can be absent', () => {
+    const service = parsed('name: x\nhttp:\n  host: ${HOST:-}\n  port: 3000\ncontrollers:\n  - ${EXTRA:-}\n');
+    assert.equal(service.http?.host, '0.0.0.0'); // absent: the schema's default
+    assert.deepEqual(service.controllers, []);
+    assert.equal(parsed('name: x\nhttp:\n  host: ${HOST:-}\n', { HOST: '' }).http?.host, '0.0.0.0');
+    assert.equal(parsed('name: x\nhttp:\n  host: ${HOST:-}\n', { HOST: '0.0.0.0' }).http?.host, '0.0.0.0');
+  });
+
+  it('${VAR:-} inside a longer value is the empty string', () => {
+    assert.equal(parsed('name: x\nhttp:\n  host: a${HOST:-}b\n').http?.host, 'ab');
   });
 
   it('a whole-value reference is typed: PORT=8080 is the number 8080, TRUST=true the boolean', () => {
@@ -256,9 +264,9 @@ describe('several mistakes in one run', () => {
 });
 
 describe('modules a declaration names (Host.load)', () => {
-  it('an unknown built-in plugin lists the built-ins', async () => {
+  it('an unknown built-in plugin says which one was meant and lists the built-ins', async () => {
     const [line] = await hostProblems('name: x\ninterceptors:\n  - use: confg\n');
-    assert.match(line, /^service\.yaml:3:10 interceptors\[0\]\.use: cannot find module 'confg' \(built-in plugins: (\w[\w-]*, )*config(, \w[\w-]*)*; a path must start with \.\/ or \.\.\/\)$/);
+    assert.match(line, /^service\.yaml:3:10 interceptors\[0\]\.use: cannot find module 'confg': did you mean 'config'\? \(built-in plugins: (\w[\w-]*, )*config(, \w[\w-]*)*; a path must start with \.\/ or \.\.\/\)$/);
   });
 
   it('a plugin path that does not exist', async () => {

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Host, RoleHandle, RoleOptions } from '../../host.ts';
 import { startHealthServer, type HealthServer } from '../../runtime/health-server.ts';
 import { describeScheduledActions as describeActions, resolveActions } from './actions.ts';
-import { systemClock } from './clock.ts';
+import { systemClock, type Clock } from './clock.ts';
 import type { ScheduledFire } from './decorator.ts';
 import { Scheduler } from './scheduler.ts';
 import { buildLock, describeLockPlan, planServiceLock } from './select-lock.ts';
@@ -17,13 +17,15 @@ export function describeScheduledActions(host: Host, now = Date.now()): string[]
   return lines.length ? [...lines, describeLockPlan(plan)] : lines;
 }
 
-export async function startSchedulerRole(host: Host, options: Pick<RoleOptions, 'actions' | 'healthPort'> = {}): Promise<RoleHandle> {
+export async function startSchedulerRole(host: Host, options: Pick<RoleOptions, 'actions' | 'healthPort'> & { clock?: Clock } = {}): Promise<RoleHandle> {
   const settings = host.service.scheduler ?? {};
   const logger = host.logger.child({ role: 'scheduler' });
   const lockPlan = planServiceLock(host); // before resolveActions, which throws every declaration mistake
   const actions = resolveActions(host, options.actions);
   const byName = new Map(actions.map((a) => [a.name, a]));
-  const { lock, reason } = buildLock(lockPlan, { service: host.service.name, clock: systemClock });
+  // A test host passes its own clock (jararaca/testing's TestClock); processes run on the system's.
+  const clock = options.clock ?? systemClock;
+  const { lock, reason } = buildLock(lockPlan, { service: host.service.name, clock });
   await lock.open();
   logger.info({ lock: lock.kind, where: lock.where, reason }, `scheduler lock: ${lock.kind} (${lock.where})`);
   // With every role in one process (development) one replica is the point; elsewhere it is a trap.
@@ -35,6 +37,7 @@ export async function startSchedulerRole(host: Host, options: Pick<RoleOptions, 
     actions,
     lock,
     logger,
+    clock,
     leaseTtlMs: settings.leaseTtlMs,
     run: (action, fire) => {
       const { handler } = byName.get(action.name)!;

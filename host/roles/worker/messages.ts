@@ -313,4 +313,6 @@ export interface MessageTransport {
   publish(messages: readonly OutgoingMessage[]): Promise<void>;
   health(): HealthReport;
   readonly deadLetters?: DeadLetterAdmin;
+  /** True when nothing is queued for a consumer, being delivered or waiting for a delay (optional; the test kit's settle() uses it). */
+  idle?(): boolean;
 }
