@@ -80,6 +80,9 @@ export class PipelineController {
   @Get('/boom')
   async boom() { events.push('handler'); throw new Error('secret internal detail'); }
 
+  @Get('/typed', { schema: { querystring: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } } } })
+  async typed(request) { events.push('handler'); return { n: request.query.n }; }
+
   @Get('/teapot')
   async teapot() { throw new HttpError(418, 'short and stout', { size: 'small' }); }
 
@@ -187,6 +190,20 @@ describe('execution pipeline over HTTP (in process)', () => {
     assert.equal(res.headers.get('x-request-id'), res.body.requestId);
     assert.doesNotMatch(JSON.stringify(res.body), /secret internal detail|at .*\.ts/);
     assert.deepEqual(events, ['a:before', 'b:before', 'c:before', 'handler', 'c:after:error:secret internal detail', 'b:after:error:secret internal detail', 'a:after:error:secret internal detail']);
+  });
+
+  test('a request failing its schema is an execution too: every interceptor sees the 400, the handler never runs', async () => {
+    events.length = 0;
+    const res = await http('GET', `${url}/p/typed?n=abc`);
+    assert.equal(res.status, 400);
+    assert.equal(res.body.code, 'JRR_VALIDATION');
+    assert.match(res.body.message, /n/);
+    assert.equal(events.length, 6, JSON.stringify(events));
+    assert.deepEqual(events.slice(0, 3), ['a:before', 'b:before', 'c:before']);
+    assert.ok(events.slice(3).every((e) => e.includes(':after:error:')), JSON.stringify(events));
+    assert.ok(!events.includes('handler'));
+    events.length = 0;
+    assert.deepEqual((await http('GET', `${url}/p/typed?n=7`)).body, { n: 7 });
   });
 
   test('an interceptor can short-circuit from handler metadata: inner layers and the handler never run', async () => {

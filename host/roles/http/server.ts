@@ -139,6 +139,9 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
         url,
         schema: spec.schema,
         bodyLimit: spec.bodyLimit,
+        // A request that fails its schema is still an execution (raised inside it, below), so
+        // interceptors (audit, metrics) see the 400s too; the reply is the same.
+        attachValidation: true,
         handler: (request, reply) => handleRequest(host, handler, spec, request, reply, inFlight),
       });
     } catch (err) {
@@ -171,6 +174,7 @@ async function handleRequest(host: Host, handler: HandlerInfo<'http'>, spec: Rou
     // client's id gets a fresh one; one the server generated is used as it is.
     const id = request.headers['x-request-id'] === request.id ? undefined : request.id;
     result = await host.execute({ kind: 'http', handler, logger: request.log, id, details: { request, reply }, handle: entry }, (execution) => {
+      if (request.validationError) throw request.validationError;
       if (spec.status) reply.code(spec.status);
       return host.handlers.invoke(execution, handler, request, reply);
     });
