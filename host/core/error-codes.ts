@@ -30,7 +30,6 @@ export const builtinErrorCodes = {
   JRR_DECLARATION_INVALID: row('host', 'DeclarationError', 2, 'The service declaration has mistakes; `problems` lists each with its file, line and path.'),
   JRR_DECLARATION_NOT_FOUND: row('host', 'JararacaError', 2, 'The service declaration file cannot be read.'),
   JRR_USAGE: row('host', 'UsageError', 2, 'A command line the CLI cannot run: unknown command, role or option value.'),
-  JRR_ROLE_UNAVAILABLE: row('host', 'RoleUnavailableError', 2, 'A role was asked for that this version of jararaca does not have.'),
   JRR_MODULE_LOAD: row('host', 'ModuleLoadError', 1, 'A module named by the declaration (controller, provider, plugin) cannot be found or fails while loading.'),
   JRR_EXPORT_MISSING: row('host', 'ModuleLoadError', 1, 'A module has no export of the name the declaration gives.'),
   JRR_DUPLICATE_INSTANCE: row('host', 'JararacaError', 2, 'Two copies of jararaca are loaded in one process: a package that uses it lists it under peerDependencies, not dependencies.'),

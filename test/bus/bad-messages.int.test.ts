@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { runHost, servers, spawnHost, uniqueName, writeService, type SpawnedHost } from '../support/host.ts';
+import { eventually } from '../support/eventually.ts';
 
 const controller = `
 import { appendFileSync } from 'node:fs';
@@ -89,13 +90,7 @@ describe('bad AMQP messages', () => {
     return res.stdout;
   };
   const dlqDepth = async () => (await ch.checkQueue(`${queue}.dlq`)).messageCount;
-  const until = async (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const until = (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30000) => eventually(what, check, { timeoutMs, intervalMs: 100 });
   const publish = (c: Case) =>
     ch.publish(exchange, 'orders.placed', Buffer.isBuffer(c.body) ? c.body : Buffer.from(c.body), {
       messageId: c.id,

@@ -2,6 +2,7 @@
 // one execution; two handlers record each delivery in the database, one through the inbox
 // (`record`), one without it (`raw`, so duplicates show). GET /items/state reads it all back.
 import { writeService } from '../support/host.ts';
+import { eventually } from '../support/eventually.ts';
 
 const CONTROLLER = `
 import type { FastifyRequest } from 'fastify';
@@ -115,19 +116,8 @@ export interface ItemsState {
   outbox: Array<{ message_id: string; sent_at: string | null }>;
 }
 
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+export function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20000): Promise<T> {
+  return eventually(what, fn, { timeoutMs, intervalMs: 100 });
 }
 
 export function countBy(handled: ItemsState['handled'], handler: string): Map<string, number> {

@@ -7,6 +7,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { http, spawnHost, uniqueName, writeService, type SpawnedHost } from '../support/host.ts';
+import { eventually } from '../support/eventually.ts';
 
 const KIT = `
 import { appendFileSync } from 'node:fs';
@@ -81,15 +82,13 @@ export function settlementSuite(label: string, busUrl: () => string, cleanup: (n
     const text = readFileSync(journalFile, 'utf8');
     return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
   };
-  const waitFor = async (what: string, predicate: (lines: Line[]) => boolean, timeoutMs = 20000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  const waitFor = (what: string, predicate: (lines: Line[]) => boolean, timeoutMs = 20000) =>
+    eventually(what, () => {
       const lines = journal();
-      if (predicate(lines)) return lines;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; journal:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+      return predicate(lines) && lines;
+    }, { timeoutMs }).catch((err: Error) => {
+      throw new Error(`${err.message}; journal:\n${journal().map((l) => JSON.stringify(l)).join('\n')}`);
+    });
   const send = (body: Record<string, unknown>) => http('POST', `${host.url}/kit/send`, body);
   const deadLetters = async () => (await http('GET', `${host.url}/kit/dlq/${name}.job`)).body as Array<{ body: string; error?: string; attempts?: number }>;
   const of = (lines: Line[], type: string, id: string) => lines.filter((l) => l.type === type && l.id === id);

@@ -79,7 +79,7 @@ describe('exit codes of jararaca-host come from the table', () => {
     const mistakes = [
       new DeclarationError([{ file: 'service.yaml', line: 1, column: 1, path: '', message: 'bad' }]),
       new ResolutionError('Ctl needs clock', ['Ctl', 'clock']),
-      new RoleUnavailableError('JRR_ROLE_UNAVAILABLE', 'no such role'),
+      new RoleUnavailableError('JRR_NO_TRANSPORT', 'no transport'),
       new RoleUnavailableError('JRR_UNKNOWN_HANDLER', 'no such handler'),
       new HandlerDeclarationError('JRR_ROUTE_INVALID', 'route twice'),
       new HandlerDeclarationError('JRR_WS_NO_ENDPOINT', 'no endpoint'),

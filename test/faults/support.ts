@@ -2,14 +2,10 @@
 // RabbitMQ names of a run (deleted afterwards), and waiting for a condition.
 import amqp from 'amqplib';
 import { servers } from '../support/host.ts';
+import { eventually } from '../support/eventually.ts';
 
 export async function until(what: string, predicate: () => Promise<boolean> | boolean, timeoutMs = 60000, everyMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await predicate()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+  await eventually(what, predicate, { timeoutMs, intervalMs: everyMs });
 }
 
 /** Publishes `payloads` to the exchange with `topic` as plain messages, confirmed. */
