@@ -46,3 +46,5 @@ export { TimeoutAbort, ShutdownAbort, ClientGoneAbort, runWithTimeout, systemTim
 export type { Timers, TimeoutOptions } from './runtime/abort.ts';
 export { drain } from './runtime/drain.ts';
 export type { DrainOptions } from './runtime/drain.ts';
+export { tracingChannel, eventChannel } from './core/diagnostics.ts';
+export type { TracingChannels, EventChannels, TypedChannel, TransactionEvent, StageEvent, PublishEvent, DeliveryEvent, OutboxEvent, ScheduledEvent, WsSendEvent, WsConnectionEvent } from './core/diagnostics.ts';
