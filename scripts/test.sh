@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 bash scripts/services.sh start
+bash scripts/tools.sh
 export DATABASE_URL=${DATABASE_URL:-postgres://jararaca:jararaca@127.0.0.1:5432/jararaca}
 export AMQP_URL=${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
