@@ -70,7 +70,10 @@ export interface ScheduledEvent {
 
 /** A WebSocket send leaving this process (tracing channel around the staging flush or the send). */
 export interface WsSendEvent {
+  /** The first send of the flush ('send' to rooms, 'sendTo' connections, 'broadcast'). */
   method: 'send' | 'sendTo' | 'broadcast';
+  /** Frames (send calls) in this flush, when it is one. */
+  frames?: number;
   /** Frames delivered to local sockets, set at the end. */
   delivered?: number;
   /** Frames not delivered (closed or backpressured sockets), set at the end. */
