@@ -34,7 +34,12 @@ export interface PublishEvent {
   topic: string;
   exchange: string;
   messageId: string;
-  headers: Readonly<Record<string, unknown>>;
+  /**
+   * The headers the message is sent with (the object the transport sends, read after `start`):
+   * a subscriber may set the trace context headers to its publish span's, so the consumer is
+   * that span's child. Other headers are not to be changed.
+   */
+  headers: Record<string, unknown>;
   /** 'outbox' when the relay sends a stored message; 'direct' otherwise. */
   via: 'direct' | 'outbox';
 }

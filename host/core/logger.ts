@@ -59,11 +59,11 @@ export function addLogFields(source: LogFieldSource): () => void {
   };
 }
 
-const none = {};
-// Runs per line written (not per execution): a line outside an execution costs one lookup.
+// Runs per line written (not per execution): a line outside an execution costs one lookup. A
+// fresh object every time: pino merges the line's own fields into what the mixin returns.
 function executionFields(): Record<string, unknown> {
   const execution = currentExecution();
-  if (!execution) return none;
+  if (!execution) return {};
   const fields: Record<string, unknown> = { execution: { id: execution.id, kind: execution.kind, handler: execution.handler.name } };
   for (const source of fieldSources) Object.assign(fields, source(execution));
   return fields;

@@ -7,7 +7,7 @@ const publishes = tracingChannel('jararaca:message-bus:publish');
 
 export function tracedPublish(transport: MessageTransport, messages: readonly OutgoingMessage[], exchange: string, via: PublishEvent['via']): Promise<void> {
   if (!publishes.hasSubscribers) return transport.publish(messages);
-  const events = messages.map((m): PublishEvent => ({ message: m.name, topic: m.topic, exchange, messageId: m.messageId, headers: m.headers, via }));
+  const events = messages.map((m): PublishEvent => ({ message: m.name, topic: m.topic, exchange, messageId: m.messageId, headers: m.headers as Record<string, unknown>, via }));
   for (const event of events) {
     publishes.start.publish(event);
     publishes.end.publish(event);

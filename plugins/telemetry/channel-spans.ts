@@ -1,7 +1,7 @@
 // Child spans from the framework's diagnostics channels: transactions, publishes (until the
 // broker's confirm; an outbox relay send continues the trace of the execution that staged the
 // message), WebSocket sends; and the trace context written into each message as it is staged.
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { eventChannel, tracingChannel, type PublishEvent, type StageEvent, type TransactionEvent, type WsSendEvent } from 'jararaca';
 import { extractFrom, injectInto } from './propagation.ts';
 
@@ -60,6 +60,8 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
         parent,
       );
       spans.set(event, span);
+      // The consumer continues from this send (its confirm included), not from the staging span.
+      injectInto(event.headers as Record<string, string>, trace.setSpan(parent, span));
     },
     end: ignore,
     asyncStart: ignore,
