@@ -115,8 +115,10 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
       if (typeof retryAfter === 'number' && retryAfter > 0) reply.header('retry-after', String(Math.ceil(retryAfter)));
       return reply.code(status).send({ statusCode: status, code: error.code, error: STATUS_CODES[status], message: error.message });
     }
-    request.log.error({ err: error }, 'unhandled error in request');
-    return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error', requestId: request.id, ...errorFields(request) });
+    // The plugins' fields (the trace id) on the line too: it is logged after the execution ended.
+    const extra = errorFields(request);
+    request.log.error({ err: error, ...extra }, 'unhandled error in request');
+    return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error', requestId: request.id, ...extra });
   });
 
   app.setNotFoundHandler((request, reply) => {
