@@ -13,6 +13,7 @@ import { formatTable, meetsTarget, repoRoot, type BenchModule, type BenchOptions
 const BENCHES: Record<string, string> = {
   http: 'http.ts',
   'http-middleware': 'http-middleware.ts',
+  'http-telemetry': 'http-telemetry.ts',
   knex: 'knex-session.ts',
   amqp: 'amqp.ts',
   scheduler: 'scheduler.ts',

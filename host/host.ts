@@ -68,7 +68,7 @@ export class Host {
     declaration.throwIfProblems();
     // Built only now: an invalid logging.level is a declaration problem above, not a pino crash.
     const service = declaration.service;
-    const logger = (options.logger ?? createLogger({ level: service.logging?.level ?? process.env.LOG_LEVEL ?? 'info', redact: service.logging?.redact })).child({ service: service.name });
+    const logger = (options.logger ?? createLogger({ level: service.logging?.level ?? process.env.LOG_LEVEL ?? 'info', redact: service.logging?.redact, pretty: service.logging?.pretty })).child({ service: service.name });
     return new Host(declaration, new Set(options.roles), logger, modules);
   }
 

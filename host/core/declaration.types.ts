@@ -121,4 +121,8 @@ level?: ("fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent")
  * Extra pino redact paths ('req.headers.authorization', '*.apiKey'): their values are logged as '***'. URLs and connection strings are always masked.
  */
 redact?: string[]
+/**
+ * Human-readable coloured lines (pino-pretty) instead of JSON. Default: pretty when the output is a terminal, JSON otherwise. Secrets are masked either way.
+ */
+pretty?: boolean
 }

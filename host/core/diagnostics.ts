@@ -34,7 +34,12 @@ export interface PublishEvent {
   topic: string;
   exchange: string;
   messageId: string;
-  headers: Readonly<Record<string, unknown>>;
+  /**
+   * The headers the message is sent with (the object the transport sends, read after `start`):
+   * a subscriber may set the trace context headers to its publish span's, so the consumer is
+   * that span's child. Other headers are not to be changed.
+   */
+  headers: Record<string, unknown>;
   /** 'outbox' when the relay sends a stored message; 'direct' otherwise. */
   via: 'direct' | 'outbox';
 }
@@ -70,7 +75,10 @@ export interface ScheduledEvent {
 
 /** A WebSocket send leaving this process (tracing channel around the staging flush or the send). */
 export interface WsSendEvent {
+  /** The first send of the flush ('send' to rooms, 'sendTo' connections, 'broadcast'). */
   method: 'send' | 'sendTo' | 'broadcast';
+  /** Frames (send calls) in this flush, when it is one. */
+  frames?: number;
   /** Frames delivered to local sockets, set at the end. */
   delivered?: number;
   /** Frames not delivered (closed or backpressured sockets), set at the end. */

@@ -126,6 +126,7 @@ export const builtinErrorCodes = {
   JRR_WS_CLOSE: row('websocket', 'WsClose', 1, 'A handler closed the connection with a close code (WsClose).'),
   JRR_WS_BACKEND_UNAVAILABLE: row('websocket', 'WsBackendUnavailableError', 1, 'The WebSocket backend (Redis) is unreachable.'),
   JRR_WS_DROPPED: row('websocket', '(log)', 0, 'WebSocket messages were dropped because the backend was unavailable.'),
+  JRR_TELEMETRY_CONFIG: row('telemetry', 'JararacaError', 2, 'The telemetry settings (service.yaml or OTEL_* environment variables) ask for something the plugin cannot do (an unsupported protocol or sampler).'),
   JRR_WS_TOO_MANY_CONNECTIONS: row('websocket', '(reply body)', 1, 'The server refused a WebSocket upgrade: maxConnections reached.', 503),
   JRR_WS_BINARY: row('websocket', '(error frame)', 1, 'A client sent a binary frame; only JSON text is accepted.'),
   JRR_WS_BAD_JSON: row('websocket', '(error frame)', 1, 'A client sent a frame that is not valid JSON.'),

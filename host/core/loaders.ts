@@ -40,9 +40,14 @@ const pluginsDir = fileURLToPath(new URL('../../plugins/', import.meta.url));
 const ownExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const builtinPlugins = new Set(readdirSync(pluginsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name));
 
-/** Loads everything the declaration names, in parallel; mistakes are reported on `decl`. */
+/**
+ * Loads everything the declaration names; mistakes are reported on `decl`. Plugins first, in
+ * declared order (each one's `preload` runs before the next is imported), then providers and
+ * controllers in parallel.
+ */
 export async function loadModules(decl: Declaration): Promise<{ plugins: LoadedPlugin[]; providers: LoadedProvider[]; controllers: LoadedController[] }> {
-  const [plugins, providers, controllers] = await Promise.all([loadPlugins(decl), loadProviders(decl), loadControllers(decl)]);
+  const plugins = await loadPlugins(decl);
+  const [providers, controllers] = await Promise.all([loadProviders(decl), loadControllers(decl)]);
   return { plugins, providers, controllers };
 }
 
@@ -72,40 +77,49 @@ function throwIfDuplicate(err: unknown): void {
 async function loadPlugins(decl: Declaration): Promise<LoadedPlugin[]> {
   // A non-list was already reported by the schema; there is nothing to load from it.
   const entries = Array.isArray(decl.service.interceptors) ? decl.service.interceptors : [];
-  const loaded = await Promise.all(
-    entries.map(async (entry, i): Promise<LoadedPlugin | undefined> => {
-      if (!entry || typeof entry.use !== 'string') return undefined;
-      const at: PathSegment[] = ['interceptors', i];
-      const isPath = entry.use.startsWith('.') || entry.use.startsWith('/');
-      const specifier = !isPath && builtinPlugins.has(entry.use) ? new URL(`../../plugins/${entry.use}/index${ownExtension}`, import.meta.url).pathname : entry.use;
-      let mod: Record<string, unknown>;
+  const loadOne = async (entry: (typeof entries)[number], i: number): Promise<LoadedPlugin | undefined> => {
+    if (!entry || typeof entry.use !== 'string') return undefined;
+    const at: PathSegment[] = ['interceptors', i];
+    const isPath = entry.use.startsWith('.') || entry.use.startsWith('/');
+    const specifier = !isPath && builtinPlugins.has(entry.use) ? new URL(`../../plugins/${entry.use}/index${ownExtension}`, import.meta.url).pathname : entry.use;
+    let mod: Record<string, unknown>;
+    try {
+      mod = await importModule(specifier, decl.file);
+    } catch (err) {
+      throwIfDuplicate(err);
+      const guess = isPath ? undefined : closest(entry.use, [...builtinPlugins]);
+      const hint = isPath ? '' : `${guess ? `: did you mean '${guess}'?` : ''} (built-in plugins: ${[...builtinPlugins].sort().join(', ')}; a path must start with ./ or ../)`;
+      decl.report([...at, 'use'], `${(err as Error).message}${err instanceof ModuleLoadError && (err as ModuleLoadError).code === 'JRR_MODULE_LOAD' && !isPath ? hint : ''}`);
+      return undefined;
+    }
+    const definition = [mod.default, mod.plugin].find(isPluginDefinition);
+    if (!definition) {
+      decl.report([...at, 'use'], `'${entry.use}' does not export a plugin: its default export must be the result of definePlugin({ name, setup })`);
+      return undefined;
+    }
+    const options = structuredClone(entry.with ?? {});
+    // An option whose ${VAR} did not resolve is already reported; checking its raw text
+    // against the plugin's schema would only report the same mistake again.
+    const prefix = formatPath([...at, 'with']);
+    const unresolved = decl.problems.some((p) => p.path === prefix || p.path.startsWith(`${prefix}.`) || p.path.startsWith(`${prefix}[`));
+    if (unresolved) return { use: entry.use, definition, options, at, unresolved };
+    let valid = true;
+    if (definition.options !== undefined) {
+      const validate = compileSchema(definition.options as Record<string, unknown> | boolean);
+      if (!(valid = validate(options))) decl.reportIssues(schemaIssues(validate.errors, options, [...at, 'with']));
+    }
+    if (valid && definition.preload) {
       try {
-        mod = await importModule(specifier, decl.file);
+        await definition.preload({ options, service: decl.service });
       } catch (err) {
-        throwIfDuplicate(err);
-        const guess = isPath ? undefined : closest(entry.use, [...builtinPlugins]);
-        const hint = isPath ? '' : `${guess ? `: did you mean '${guess}'?` : ''} (built-in plugins: ${[...builtinPlugins].sort().join(', ')}; a path must start with ./ or ../)`;
-        decl.report([...at, 'use'], `${(err as Error).message}${err instanceof ModuleLoadError && (err as ModuleLoadError).code === 'JRR_MODULE_LOAD' && !isPath ? hint : ''}`);
-        return undefined;
+        decl.report([...at, 'use'], `plugin '${entry.use}' failed to preload: ${(err as Error).message}`);
       }
-      const definition = [mod.default, mod.plugin].find(isPluginDefinition);
-      if (!definition) {
-        decl.report([...at, 'use'], `'${entry.use}' does not export a plugin: its default export must be the result of definePlugin({ name, setup })`);
-        return undefined;
-      }
-      const options = structuredClone(entry.with ?? {});
-      // An option whose ${VAR} did not resolve is already reported; checking its raw text
-      // against the plugin's schema would only report the same mistake again.
-      const prefix = formatPath([...at, 'with']);
-      const unresolved = decl.problems.some((p) => p.path === prefix || p.path.startsWith(`${prefix}.`) || p.path.startsWith(`${prefix}[`));
-      if (unresolved) return { use: entry.use, definition, options, at, unresolved };
-      if (definition.options !== undefined) {
-        const validate = compileSchema(definition.options as Record<string, unknown> | boolean);
-        if (!validate(options)) decl.reportIssues(schemaIssues(validate.errors, options, [...at, 'with']));
-      }
-      return { use: entry.use, definition, options, at };
-    }),
-  );
+    }
+    return { use: entry.use, definition, options, at };
+  };
+  // One after another, in declared order: what a plugin preloads is in place before the next loads.
+  const loaded: Array<LoadedPlugin | undefined> = [];
+  for (const [i, entry] of entries.entries()) loaded.push(await loadOne(entry, i));
   return loaded.filter((p): p is LoadedPlugin => p !== undefined);
 }
 

@@ -36,6 +36,12 @@ export interface PluginCheckContext<Options> {
   resolvePath(specifier: string): string;
 }
 
+/** Given to `preload`: the plugin's options and the declaration, nothing built yet. */
+export interface PluginPreloadContext<Options> {
+  readonly options: Options;
+  readonly service: ServiceDeclaration;
+}
+
 export interface PluginContext<Options> {
   /** As written after `use:`. */
   readonly name: string;
@@ -132,6 +138,14 @@ export interface PluginDefinition<Options = Record<string, unknown>> {
   readonly options?: JSONSchema;
   /** Extra checks at load time (cross-field rules, files that must exist...). */
   check?(ctx: PluginCheckContext<Options>): void | Promise<void>;
+  /**
+   * Runs as soon as this plugin's module is imported, before the plugins declared after it and
+   * every provider and controller module are imported (with its options, when they are valid).
+   * For what must be in place before other modules load: the telemetry plugin registers the
+   * OpenTelemetry instrumentations here, which patch pg and knex when they are first required.
+   * Runs in `validate` too; keep it free of connections.
+   */
+  preload?(ctx: PluginPreloadContext<Options>): void | Promise<void>;
   /** Runs once per process. Open pools and connections lazily or in start(), not here, when they may fail. */
   setup(ctx: PluginContext<Options>): PluginInstance | Promise<PluginInstance>;
   /** Sub-commands of `jararaca-host`, available when a service declares this plugin. */

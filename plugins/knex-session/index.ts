@@ -123,7 +123,7 @@ const plugin = definePlugin({
         sessions.set(name, { none: `${execution.handler.name} is marked @NoSession(): it has no database session; remove the decorator, or use withNewSession()` });
         return next();
       }
-      const session = new LazyTransaction(knex, meta ? { readOnly: meta.readOnly, isolationLevel: meta.isolationLevel } : DEFAULT_SETTINGS);
+      const session = new LazyTransaction(knex, meta ? { readOnly: meta.readOnly, isolationLevel: meta.isolationLevel } : DEFAULT_SETTINGS, name);
       sessions.set(name, session);
       const steps = stepsOf(execution, name);
       let result: unknown;

@@ -8,8 +8,13 @@
 // once per connection, for a shared prototype, and each execution's transactor is a small callable
 // inheriting from it, with its own context, client and the few execution-bound functions.
 import { createRequire } from 'node:module';
+import { tracingChannel, type TransactionEvent } from 'jararaca';
 import type { Knex } from 'knex';
 import { SessionError } from './errors.ts';
+
+// BEGIN … COMMIT/ROLLBACK for observability plugins: start (and end) when BEGIN is sent,
+// asyncStart/asyncEnd when the transaction settled (error before them when COMMIT failed).
+const transactions = tracingChannel('jararaca:session:transaction');
 
 const require = createRequire(import.meta.url);
 // knex does not export the function that turns a client into a callable knex object; its own
@@ -139,10 +144,13 @@ export class LazyTransaction {
   #transactor: Knex.Transaction | undefined;
   #closed = false;
   #failure: unknown;
+  readonly #connection: string;
+  #event: TransactionEvent | undefined;
 
-  constructor(knex: Knex, settings: TransactionSettings = {}) {
+  constructor(knex: Knex, settings: TransactionSettings = {}, connection = 'default') {
     this.#knex = knex;
     this.#settings = settings;
+    this.#connection = connection;
   }
 
   /** True once BEGIN was sent (or is being sent). */
@@ -153,6 +161,7 @@ export class LazyTransaction {
   /** Opens the real transaction (once). */
   begin(): Promise<Knex.Transaction> {
     if (this.#closed) return Promise.reject(new SessionError('JRR_SESSION_ENDED', 'this execution has ended: its database session was committed or rolled back; use withNewSession() for work after the execution'));
+    if (!this.#begin && transactions.hasSubscribers) this.#traceStart();
     this.#begin ??= this.#knex.transaction(this.#settings).then((trx) => {
       // knex completes a transaction whose connection broke; later queries then fail with
       // "Transaction query already complete". Keep the real cause so it can be reported.
@@ -194,8 +203,12 @@ export class LazyTransaction {
     // has run, rejecting if it failed.
     if (trx) {
       this.#closed = true;
-      if (trx.isCompleted()) return RELEASED;
+      if (trx.isCompleted()) {
+        this.#traceEnd('rollback');
+        return RELEASED;
+      }
       void trx.commit();
+      if (this.#event) trx.executionPromise.then(() => this.#traceEnd('commit'), (err: unknown) => this.#traceEnd('rollback', err));
       return trx.executionPromise as unknown as Promise<void>;
     }
     const begin = this.#settle();
@@ -205,9 +218,27 @@ export class LazyTransaction {
   /** Rolls back if BEGIN was sent. */
   async rollback(): Promise<void> {
     const trx = await this.#settle()?.catch(() => undefined);
-    if (!trx || trx.isCompleted()) return;
+    if (!trx || trx.isCompleted()) return this.#traceEnd('rollback');
     await trx.rollback();
     await trx.executionPromise.catch(() => undefined);
+    this.#traceEnd('rollback');
+  }
+
+  #traceStart(): void {
+    const event: TransactionEvent = (this.#event = { connection: this.#connection });
+    transactions.start.publish(event);
+    transactions.end.publish(event);
+  }
+
+  // Once per transaction that was traced; `error` when COMMIT failed.
+  #traceEnd(outcome: 'commit' | 'rollback', error?: unknown): void {
+    const event = this.#event;
+    if (!event) return;
+    this.#event = undefined;
+    event.outcome = outcome;
+    if (error !== undefined) transactions.error.publish(Object.assign(event, { error }));
+    transactions.asyncStart.publish(event);
+    transactions.asyncEnd.publish(event);
   }
 
   // Waits for a BEGIN in flight and closes the door to new ones.

@@ -13,6 +13,7 @@ import { MemoryTransport } from './memory.ts';
 import { OutboxRelay, pruneEveryMs } from './outbox-relay.ts';
 import { createOutboxTable, OutboxStore, type StagedMessage } from './outbox-store.ts';
 import { createPublisher, usePublisher, withRelativeDelays } from './publisher.ts';
+import { tracedPublish } from './publish-trace.ts';
 import { MAX_DELAY_MS } from './routing.ts';
 import type { SessionMetadata } from 'jararaca/knex-session';
 
@@ -116,6 +117,7 @@ export default definePlugin({
     const relay =
       store && sessions && outboxConnection && ctx.roles.size
         ? new OutboxRelay(store, () => sessions.useKnex(outboxConnection, ctx.container), transport, ctx.logger, {
+            exchange,
             pollMs: outboxOptions?.pollMs ?? 1000,
             batchSize: outboxOptions?.batchSize ?? 200,
             leaseMs: outboxOptions?.leaseMs ?? Math.max(30000, 3 * publishTimeoutMs),
@@ -138,7 +140,7 @@ export default definePlugin({
         }
       }
       try {
-        await transport.publish(withRelativeDelays(messages));
+        await tracedPublish(transport, withRelativeDelays(messages), exchange, 'direct');
       } catch (err) {
         if ((err as { code?: string })?.code !== 'JRR_BUS_UNAVAILABLE') throw err;
         throw new BusUnavailableError(`${(err as Error).message}. This execution's other work is done (its transaction committed); the messages were not sent`, retryAfterSeconds, { cause: err });

@@ -7,8 +7,11 @@ import { JararacaError, type MessageTransport } from 'jararaca';
 import type { Knex } from 'jararaca/knex-session';
 import type { Logger } from 'pino';
 import type { OutboxStats, OutboxStore } from './outbox-store.ts';
+import { tracedPublish } from './publish-trace.ts';
 
 export interface RelaySettings {
+  /** For the publish channel's events. */
+  exchange: string;
   pollMs: number;
   batchSize: number;
   leaseMs: number;
@@ -138,7 +141,7 @@ export class OutboxRelay {
     }
     try {
       // One confirm channel, in row order: the broker keeps the order of one channel's publishes.
-      await this.#transport.publish(rows);
+      await tracedPublish(this.#transport, rows, this.#s.exchange, 'outbox');
     } catch (err) {
       await this.#store.release(knex, this.#owner, ids, (err as Error)?.message ?? String(err)).catch(() => undefined);
       throw err;

@@ -4,7 +4,7 @@
 // relay sends them after the commit; without it, the execution completes only once the broker
 // confirmed them.
 import { randomUUID } from 'node:crypto';
-import { ArgumentError, defineHook, JararacaError, type MessageDefinition, type PayloadOf } from 'jararaca';
+import { ArgumentError, defineHook, eventChannel, JararacaError, type MessageDefinition, type PayloadOf } from 'jararaca';
 import type { StagedMessage } from './outbox-store.ts';
 import { MAX_DELAY_MS } from './routing.ts';
 
@@ -25,6 +25,10 @@ export interface Publisher {
   /** Messages staged so far in this execution. */
   readonly staged: readonly StagedMessage[];
 }
+
+// Observability plugins add headers (trace context) to a message as it is staged: with the
+// outbox they are stored with it, so the consumer continues the staging execution's trace.
+const stages = eventChannel('jararaca:message-bus:stage');
 
 export const usePublisher = defineHook<Publisher>({ name: 'usePublisher', plugin: 'message-bus' });
 
@@ -50,7 +54,13 @@ export function createPublisher(maxDelayMs = MAX_DELAY_MS): Publisher {
         if (key.startsWith('x-jrr-')) throw new JararacaError('JRR_PUBLISH_HEADER', `publish(${message.name}): header '${key}' is reserved (x-jrr-* is the framework's bookkeeping)`);
       }
       const messageId = options.messageId ?? randomUUID();
-      staged.push({ messageId, name: message.name, topic: message.topic, body, headers: { ...headers }, timestamp: Date.now(), delayMs, at });
+      const own: Record<string, string | number | boolean> = { ...headers };
+      if (stages.hasSubscribers) {
+        const added: Record<string, string> = {};
+        stages.publish({ message: message.name, topic: message.topic, messageId, headers: added });
+        for (const [key, value] of Object.entries(added)) if (!(key in own)) own[key] = value;
+      }
+      staged.push({ messageId, name: message.name, topic: message.topic, body, headers: own, timestamp: Date.now(), delayMs, at });
       return messageId;
     },
   };

@@ -1,6 +1,6 @@
 // The built-in `websocket` plugin: wires the backend, the HTTP side and the staging interceptor.
-import { definePlugin } from 'jararaca';
-import type { WsBackend, WsPacket } from './backend.ts';
+import { definePlugin, tracingChannel, type WsSendEvent } from 'jararaca';
+import type { WsBackend, WsOp, WsPacket } from './backend.ts';
 import { memoryBackend } from './backend-memory.ts';
 import { redisBackend } from './backend-redis.ts';
 import { ConnectionRegistry } from './connection.ts';
@@ -10,6 +10,15 @@ import { StagedWsManager, useWsManager } from './manager.ts';
 import { optionsSchema, resolveOptions } from './options.ts';
 import { OutageBuffer } from './outage-buffer.ts';
 import { WebSocketServer } from './server.ts';
+
+// An execution's sends leaving this process, for observability plugins (one event per flush).
+const sends = tracingChannel('jararaca:websocket:send');
+const METHOD: Partial<Record<WsOp['op'], WsSendEvent['method']>> = { broadcast: 'broadcast', rooms: 'send', to: 'sendTo' };
+
+function sendEvent(ops: readonly WsOp[]): WsSendEvent | undefined {
+  const frames = ops.filter((op) => METHOD[op.op]);
+  return frames.length ? { method: METHOD[frames[0].op]!, frames: frames.length } : undefined;
+}
 
 export default definePlugin({
   name: 'websocket',
@@ -59,7 +68,8 @@ export default definePlugin({
         // (in order, bounded; dropped and counted past the bound). Room changes for this
         // process's own connections apply at once, so a client that joined during the outage is
         // in its room when the buffered sends arrive.
-        const outcome = await buffer.send({ ops });
+        const event = sends.hasSubscribers ? sendEvent(ops) : undefined;
+        const outcome = event ? await sends.tracePromise(() => buffer.send({ ops }), event) : await buffer.send({ ops });
         if (outcome !== 'sent') server?.deliver({ ops: ops.filter((op) => op.op === 'join' || op.op === 'leave') });
         return result;
       },

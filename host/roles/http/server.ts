@@ -12,6 +12,7 @@ import type { Host, RoleHandle } from '../../host.ts';
 import { ClientGoneAbort, ShutdownAbort } from '../../runtime/abort.ts';
 import { drain } from '../../runtime/drain.ts';
 import { registerHealthRoutes } from '../../runtime/health-server.ts';
+import { errorFieldsOf, HTTP_ERROR_FIELDS_CAPABILITY, type HttpErrorFields } from './error-fields.ts';
 import { registerJsonBodyParser } from './json-body.ts';
 import { requestIdOf } from './request-id.ts';
 
@@ -75,6 +76,7 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
     done(null, payload);
   });
 
+  const errorFields = errorFieldsOf(host.capabilities<HttpErrorFields>(HTTP_ERROR_FIELDS_CAPABILITY));
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) {
       return reply.code(400).send({
@@ -101,7 +103,7 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
     const mapped = mappedError(error);
     if (mapped) {
       if (mapped.status >= 500) request.log.error({ err: error }, 'request failed with a mapped error');
-      return reply.code(mapped.status).send({ statusCode: mapped.status, code: mapped.code, error: STATUS_CODES[mapped.status], message: mapped.message, details: mapped.details });
+      return reply.code(mapped.status).send({ statusCode: mapped.status, code: mapped.code, error: STATUS_CODES[mapped.status], message: mapped.message, details: mapped.details, ...(mapped.status >= 500 ? errorFields(request) : undefined) });
     }
     const status = error.statusCode;
     // Fastify's own client errors (bad JSON, body too large, unsupported media type) and
@@ -113,8 +115,10 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
       if (typeof retryAfter === 'number' && retryAfter > 0) reply.header('retry-after', String(Math.ceil(retryAfter)));
       return reply.code(status).send({ statusCode: status, code: error.code, error: STATUS_CODES[status], message: error.message });
     }
-    request.log.error({ err: error }, 'unhandled error in request');
-    return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error', requestId: request.id });
+    // The plugins' fields (the trace id) on the line too: it is logged after the execution ended.
+    const extra = errorFields(request);
+    request.log.error({ err: error, ...extra }, 'unhandled error in request');
+    return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error', requestId: request.id, ...extra });
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -38,6 +38,12 @@ export interface MessageDefinition<T = unknown> {
   /** task: exactly one handler in a service; event: any number, each with its own queue. */
   readonly kind: MessageKind;
   readonly schema: JSONSchema;
+  /**
+   * How a consumer's trace relates to the producer's (with the telemetry plugin): 'child' (the
+   * default) continues the producer's trace; 'link' starts a new trace linked to it (fan-out,
+   * batch or long-delayed work that should not stretch the producer's trace).
+   */
+  readonly trace?: 'child' | 'link';
   /** Throws a MessageValidationError (JRR_MESSAGE_INVALID) saying what is wrong, or returns the payload. */
   parse(payload: unknown): T;
   /** Type-level only: the payload's static type. */
@@ -61,18 +67,20 @@ const PATTERN = /^([A-Za-z0-9_-]+|\*|#)(\.([A-Za-z0-9_-]+|\*|#))*$/;
  * Declares a message. Write the schema `as const` and the payload type follows from it:
  * `const TaskCreated = defineMessage({ name: 'TaskCreated', topic: 'task.created', kind: 'event', schema: { type: 'object', ... } as const })`.
  */
-export function defineMessage<const S extends JSONSchema, T = FromSchema<S>>(def: { name: string; topic: string; kind: MessageKind; schema: S }): MessageDefinition<T> {
+export function defineMessage<const S extends JSONSchema, T = FromSchema<S>>(def: { name: string; topic: string; kind: MessageKind; schema: S; trace?: 'child' | 'link' }): MessageDefinition<T> {
   if (!def || typeof def.name !== 'string' || !def.name) throw new ArgumentError('JRR_MESSAGE_DEFINITION', 'defineMessage() needs { name, topic, kind, schema }');
   if (!TOPIC.test(def.topic ?? '')) {
     throw new JararacaError('JRR_MESSAGE_TOPIC', `message ${def.name}: topic '${def.topic}' must be dot-separated words (letters, digits, '_' or '-'), without wildcards`);
   }
   if (def.kind !== 'task' && def.kind !== 'event') throw new JararacaError('JRR_MESSAGE_KIND', `message ${def.name}: kind must be 'task' or 'event'`);
+  if (def.trace !== undefined && def.trace !== 'child' && def.trace !== 'link') throw new ArgumentError('JRR_MESSAGE_DEFINITION', `message ${def.name}: trace must be 'child' or 'link'`);
   let validate: ReturnType<typeof compileSchema> | undefined;
   return Object.freeze({
     name: def.name,
     topic: def.topic,
     kind: def.kind,
     schema: def.schema,
+    ...(def.trace ? { trace: def.trace } : {}),
     parse(payload: unknown): T {
       validate ??= compileSchema(def.schema as Record<string, unknown> | boolean);
       if (validate(payload)) return payload as T;
