@@ -12,6 +12,7 @@ export type { CommandArgs } from './core/command-args.ts';
 export { declareHandlerKind } from './core/handler-kinds.ts';
 export type { HandlerKindSpec, ServedContext } from './core/handler-kinds.ts';
 export type { PluginCommand, PluginCommandContext, PluginDefinition, PluginInstance, PluginContext, PluginCheckContext, HandlerRegistry, HealthReport, Role } from './core/plugin.ts';
+export type { AsyncApiBase, AsyncApiFragment, AsyncApiObject, AsyncApiValue } from './core/asyncapi-types.ts';
 export { defineHook, useExecution, useContainer, useConfig } from './core/hooks.ts';
 export type { Hook, HookSpec } from './core/hooks.ts';
 export { Execution, currentExecution } from './core/execution.ts';

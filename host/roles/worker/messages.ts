@@ -68,7 +68,7 @@ export function defineMessage<const S extends JSONSchema, T = FromSchema<S>>(def
   }
   if (def.kind !== 'task' && def.kind !== 'event') throw new JararacaError('JRR_MESSAGE_KIND', `message ${def.name}: kind must be 'task' or 'event'`);
   let validate: ReturnType<typeof compileSchema> | undefined;
-  return Object.freeze({
+  const message = Object.freeze({
     name: def.name,
     topic: def.topic,
     kind: def.kind,
@@ -83,6 +83,17 @@ export function defineMessage<const S extends JSONSchema, T = FromSchema<S>>(def
       throw new MessageValidationError(`invalid ${def.name} payload`, issues);
     },
   }) as MessageDefinition<T>;
+  defined.add(message);
+  return message;
+}
+
+// Every message defined in this process, for the AsyncAPI document: the messages a service's
+// modules define are the ones its handlers may publish (publishing is not declared anywhere else).
+const defined = new Set<MessageDefinition>();
+
+/** Messages made with defineMessage() since the process started, in definition order. */
+export function definedMessages(): ReadonlySet<MessageDefinition> {
+  return defined;
 }
 
 // ---- handlers ----
