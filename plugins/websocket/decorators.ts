@@ -2,7 +2,7 @@
 // Built with the public classDecorator/handlerDecorator: every method becomes a handler of kind
 // 'websocket' whose spec carries the endpoint's path and what the method answers to.
 import type { FastifyRequest } from 'fastify';
-import { ArgumentError, classDecorator, handlerDecorator } from 'jararaca';
+import { ArgumentError, classDecorator, handlerDecorator, type PublicMethodContext } from 'jararaca';
 import type { WsConnection } from './connection.ts';
 import type { WsMessage, WsMessageDefinition } from './messages.ts';
 
@@ -75,7 +75,7 @@ export function WebSocketEndpoint(path: string, options: WebSocketEndpointOption
  * refuse; set `connection.state` for later handlers; a returned message is sent to the client.
  */
 export function OnConnect(): MethodDecorator<(connection: WsConnection, request: FastifyRequest) => Reply | Promise<Reply>> {
-  return (value, context) => handlerDecorator<WsHandlerSpec>(WS_KIND, { event: 'connect' })(value, context as ClassMethodDecoratorContext);
+  return (value, context) => handlerDecorator<WsHandlerSpec>(WS_KIND, { event: 'connect' })(value, context as PublicMethodContext<never>);
 }
 
 /** Runs for each valid client message of this type (one execution each); a returned message is the reply. */
@@ -83,10 +83,10 @@ export function OnMessage<T extends string, D>(message: WsMessageDefinition<T, D
 export function OnMessage(type: string): MethodDecorator<(data: unknown, connection: WsConnection) => Reply | Promise<Reply>>;
 export function OnMessage(message: WsMessageDefinition | string): MethodDecorator<(data: never, connection: WsConnection) => Reply | Promise<Reply>> {
   const spec: WsHandlerSpec = typeof message === 'string' ? { event: 'message', type: message } : { event: 'message', type: message.type, definition: message };
-  return (value, context) => handlerDecorator<WsHandlerSpec>(WS_KIND, spec)(value, context as ClassMethodDecoratorContext);
+  return (value, context) => handlerDecorator<WsHandlerSpec>(WS_KIND, spec)(value, context as PublicMethodContext<never>);
 }
 
 /** Runs once after the connection closed (one execution); the socket can no longer be written. */
 export function OnClose(): MethodDecorator<(connection: WsConnection, code: number, reason: string) => unknown> {
-  return (value, context) => handlerDecorator<WsHandlerSpec>(WS_KIND, { event: 'close' })(value, context as ClassMethodDecoratorContext);
+  return (value, context) => handlerDecorator<WsHandlerSpec>(WS_KIND, { event: 'close' })(value, context as PublicMethodContext<never>);
 }

@@ -3,7 +3,7 @@
 // consumes through the 'jararaca.transport' capability (the built-in message-bus plugin
 // provides it for amqp:// and memory://; a Kafka or SQS plugin could provide another).
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import { classDecorator, handlerDecorator } from '../../core/decorators.ts';
+import { classDecorator, handlerDecorator, type PublicMethodContext } from '../../core/decorators.ts';
 import { ArgumentError, JararacaError } from '../../core/errors.ts';
 import { declareHandlerKind } from '../../core/handler-kinds.ts';
 import type { HandlerInfo } from '../../core/execution.ts';
@@ -136,13 +136,17 @@ export function MessageBusController(options: MessageBusControllerOptions = {}) 
   return classDecorator<MessageBusControllerOptions>('message', options);
 }
 
-/** `@MessageHandler(TaskCreated) async done(payload, ctx) {}`: one durable queue per handler. */
-export function MessageHandler<M extends MessageDefinition>(message: M, options: MessageHandlerOptions = {}) {
+/** The method @MessageHandler(M) accepts: its first parameter takes `PayloadOf<M>`. */
+export type MessageHandlerMethod<This, M> = (this: This, payload: PayloadOf<M>, ctx: MessageContext) => unknown;
+
+/** `@MessageHandler(TaskCreated) async done(payload: PayloadOf<typeof TaskCreated>, ctx) {}`: one durable queue per handler. */
+export function MessageHandler<M extends MessageDefinition>(message: M, options: MessageHandlerOptions = {}): <This>(value: MessageHandlerMethod<This, M>, context: PublicMethodContext<This>) => void {
   if (!message || typeof message.parse !== 'function') throw new ArgumentError('JRR_NOT_A_MESSAGE', '@MessageHandler() needs a message made with defineMessage()');
   if (options.topic !== undefined && !PATTERN.test(options.topic)) {
     throw new JararacaError('JRR_MESSAGE_TOPIC', `@MessageHandler(${message.name}): topic pattern '${options.topic}' must be dot-separated words, '*' or '#'`);
   }
-  return handlerDecorator<MessageHandlerSpec>('message', { ...options, message });
+  const decorate = handlerDecorator<MessageHandlerSpec>('message', { ...options, message });
+  return (value, context) => decorate(value as never, context as PublicMethodContext<never>);
 }
 
 /** What a handler receives besides the payload. */
