@@ -60,6 +60,14 @@ export interface ClientOptions {
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number; maxAttempts?: number } | false;
 }
 
+/** What the client throws, with a stable code. */
+export class WsClientError extends Error {
+  constructor(readonly code: 'NO_WEBSOCKET', message: string) {
+    super(message);
+    this.name = 'WsClientError';
+  }
+}
+
 type Listener<T> = (value: T) => void;
 
 class Emitter<Events extends Record<string, unknown>> {
@@ -121,7 +129,7 @@ export class ${name} extends Emitter<${name}Events> {
 
   #connect(): void {
     const Ws = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketClass }).WebSocket;
-    if (!Ws) throw new Error('no WebSocket class: pass { WebSocket } from the ws package (Node < 22)');
+    if (!Ws) throw new WsClientError('NO_WEBSOCKET', 'no WebSocket class here: pass { WebSocket } from the ws package (Node < 22)');
     const socket = new Ws(this.url);
     this.#socket = socket;
     socket.binaryType = 'arraybuffer';
