@@ -109,6 +109,9 @@ export class Host {
     return this.#instances.flatMap(({ instance }) => (instance.http ? [instance.http.bind(instance)] : []));
   }
 
+  /** The plugins' instances, in declared order (contracts/ composes documents from their parts). */
+  get pluginInstances(): readonly PluginInstance[] { return this.#instances.map((i) => i.instance); }
+
   describePlugins(): string[] {
     return this.#instances.flatMap(({ instance }) => instance.describe?.() ?? []);
   }

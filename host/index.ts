@@ -1,7 +1,8 @@
 // The public API: import { ... } from 'jararaca'. What users and plugin authors need, listed in
 // docs/api.md; what only the CLI and the roles use stays internal.
 export { RestController, Get, Post, Put, Patch, Delete, SetMetadata, classDecorator, handlerDecorator, controllerMetadata } from './core/decorators.ts';
-export type { RouteOptions, RouteSpec, HttpMethod, MetadataKey, HandlerSpec, ControllerMetadata, LayerEntry } from './core/decorators.ts';
+export type { RouteOptions, RouteSpec, HttpMethod, MetadataKey, HandlerSpec, ControllerMetadata, LayerEntry, PublicMethodContext, RouteDecorator } from './core/decorators.ts';
+export type { RouteRequest, RouteResult, RouteMethod } from './core/route-types.ts';
 export { UseMiddleware, UseGuard, GuardRejected } from './core/middleware.ts';
 export type { Middleware, MiddlewareFn, MiddlewareClass, Guard, GuardFn, GuardClass } from './core/middleware.ts';
 export { DomainError, mapError, errorMappingOf, mappedError } from './core/error-mapping.ts';
@@ -12,6 +13,7 @@ export type { CommandArgs } from './core/command-args.ts';
 export { declareHandlerKind } from './core/handler-kinds.ts';
 export type { HandlerKindSpec, ServedContext } from './core/handler-kinds.ts';
 export type { PluginCommand, PluginCommandContext, PluginDefinition, PluginInstance, PluginContext, PluginCheckContext, PluginPreloadContext, HandlerRegistry, HealthReport, Role } from './core/plugin.ts';
+export type { AsyncApiBase, AsyncApiFragment, AsyncApiObject, AsyncApiValue } from './core/asyncapi-types.ts';
 export { defineHook, useExecution, useContainer, useConfig } from './core/hooks.ts';
 export type { Hook, HookSpec } from './core/hooks.ts';
 export { Execution, currentExecution } from './core/execution.ts';
@@ -39,7 +41,7 @@ export type { SchedulerLock, SchedulerLockProvider, Lease } from './roles/schedu
 export { defineMessage, MessageBusController, MessageHandler, MessageValidationError, planHandlers, queueSpecs, TRANSPORT_CAPABILITY } from './roles/worker/messages.ts';
 export { Unrecoverable, RetryLater } from './roles/worker/settlement.ts';
 export type {
-  MessageDefinition, MessageKind, PayloadOf, MessageHandlerOptions, MessageBusControllerOptions, MessageHandlerSpec, MessageContext, MessageHandlerPlan, RetryPolicy,
+  MessageDefinition, MessageKind, PayloadOf, MessageHandlerMethod, MessageHandlerOptions, MessageBusControllerOptions, MessageHandlerSpec, MessageContext, MessageHandlerPlan, RetryPolicy,
   MessageTransport, OutgoingMessage, Delivery, Settlement, QueueSpec, ConsumerHandle, DeadLetter, DeadLetterAdmin,
 } from './roles/worker/messages.ts';
 export { schemaIssues, formatPath, createAjv } from './core/schema.ts';

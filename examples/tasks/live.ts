@@ -1,26 +1,45 @@
 // The tasks service's WebSocket endpoint: clients on /ws hear `task.created` and `task.done`
 // (every client joins the room `tasks`), and may watch one task (room `task:<id>`).
-// examples/tasks/ws-client.ts is a client for it.
+// examples/tasks/ws-client.ts is a client for it. `sends` lists what the server sends, for the
+// contract (`jararaca-host asyncapi`, the generated WebSocket client).
 import { useWsManager, OnConnect, OnMessage, WebSocketEndpoint, defineWsMessage, type WsConnection } from 'jararaca/websocket';
 
-const Watch = defineWsMessage('task.watch', {
+const watched = {
   type: 'object',
   additionalProperties: false,
   required: ['id'],
   properties: { id: { type: 'string', format: 'uuid' } },
-} as const);
+} as const;
 
-@WebSocketEndpoint('/ws', { messages: [Watch] })
+const Watch = defineWsMessage('task.watch', watched);
+
+const task = {
+  type: 'object',
+  required: ['id', 'title', 'status', 'createdAt'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    title: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'done'] },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const Hello = defineWsMessage('hello', { type: 'object', required: ['connectionId'], properties: { connectionId: { type: 'string' } } } as const);
+const Watching = defineWsMessage('task.watching', watched);
+const Created = defineWsMessage('task.created', task);
+const Done = defineWsMessage('task.done', task);
+
+@WebSocketEndpoint('/ws', { messages: [Watch], sends: [Hello, Watching, Created, Done] })
 export class LiveTasks {
   @OnConnect()
   connect(connection: WsConnection) {
     useWsManager().join(connection.id, 'tasks');
-    return { type: 'hello', data: { connectionId: connection.id } };
+    return Hello.create({ connectionId: connection.id });
   }
 
   @OnMessage(Watch)
   watch(data: typeof Watch.Data, connection: WsConnection) {
     useWsManager().join(connection.id, `task:${data.id}`);
-    return { type: 'task.watching', data };
+    return Watching.create(data);
   }
 }

@@ -87,13 +87,13 @@ export class TasksController {
   }
 
   // A missing task is TaskNotFound (task-store.ts), declared a 404 once: no try/catch here.
-  @Get('/:id', { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } }, response: { 200: taskSchema } } })
+  @Get('/:id', { schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } }, response: { 200: taskSchema } } })
   async get(request: FastifyRequest<{ Params: { id: string } }>): Promise<Task> {
     return this.#tasks.get(request.params.id);
   }
 
   /** Needs the API key (x-api-key: config.apiKey); 204 when deleted, 404 when there is no such task. */
-  @Delete('/:id', { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } } } })
+  @Delete('/:id', { schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } } })
   @UseGuard(ApiKeyGuard)
   async remove(request: FastifyRequest<{ Params: { id: string } }>): Promise<void> {
     await this.#tasks.remove(request.params.id);

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { defaultDeclarationPath } from '../core/declaration.ts';
 import { exitCodeOf, UsageError } from '../core/errors.ts';
 import { closest } from '../core/schema.ts';
+import { asyncapi } from './asyncapi.ts';
 import { pluginCommandsHelp } from './help.ts';
 import { init } from './init.ts';
 import type { CliIO } from './io.ts';
@@ -18,6 +19,7 @@ export type { CliIO } from './io.ts';
 const USAGE = `Usage: jararaca-host [run] [--config PATH] [--role http|worker|scheduler|all] [--port N]
        jararaca-host validate [--config PATH]
        jararaca-host init NAME [--jararaca SPEC]   a new project in ./NAME (npm install && npm test)
+       jararaca-host asyncapi [--config PATH] [--out FILE]   the AsyncAPI 3 document (bus and WebSocket), nothing started
        jararaca-host COMMAND ... [--config PATH]   commands of the declared plugins, e.g.
                                                    migrate latest|rollback|status|make NAME (knex-session)
                                                    dlq list|requeue|purge --handler NAME (message-bus)
@@ -41,6 +43,7 @@ Exit codes: 0 stopped cleanly; 1 failed at run time; 2 bad declaration or usage.
 export async function main(argv: string[], given: CliIO = process): Promise<number> {
   const io = redactingIO(given);
   if (argv[0] === 'init') return init(argv.slice(1), io).catch((err: unknown) => report(err, io));
+  if (argv[0] === 'asyncapi') return asyncapi(argv.slice(1), io).catch((err: unknown) => report(err, io));
   if (argv[0] && !argv[0].startsWith('-') && !['run', 'validate', 'help'].includes(argv[0])) {
     try {
       return await runPluginCommand(argv[0], argv.slice(1), io);

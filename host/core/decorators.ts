@@ -4,6 +4,7 @@
 import type { FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { ArgumentError, JararacaError } from './errors.ts';
 import { declareHandlerKind } from './handler-kinds.ts';
+import type { RouteMethod } from './route-types.ts';
 
 // Routes are run by the host's own http role.
 declareHandlerKind('http', { isServed: () => true });
@@ -80,6 +81,13 @@ export function controllerMetadata(target: unknown): ControllerMetadata | undefi
 type AnyClass = abstract new (...args: never[]) => unknown;
 type AnyMethod = (this: never, ...args: never[]) => unknown;
 
+/**
+ * The context of a public instance method. TypeScript types a decorator's context with literal
+ * `private` and `static`, so a handler decorator on a #private or static method is a compile
+ * error (it is also refused at run time, for JavaScript callers).
+ */
+export type PublicMethodContext<This = unknown> = ClassMethodDecoratorContext<This> & { readonly private: false; readonly static: false };
+
 // Legacy (experimentalDecorators) calls pass (target, key, descriptor) and no context object.
 function assertStandard(context: unknown, name: string): void {
   if (context === null || typeof context !== 'object' || !('kind' in context)) {
@@ -110,7 +118,7 @@ export function decoratedControllerClasses(): ReadonlySet<AnyClass> {
 
 /** Building block for method decorators of any kind (public, so plugins can add kinds). */
 export function handlerDecorator<S>(kind: string, spec: S) {
-  return (_value: AnyMethod, context: ClassMethodDecoratorContext): void => {
+  return (_value: AnyMethod, context: PublicMethodContext<never>): void => {
     assertStandard(context, kind);
     if (context.static || context.private) throw new ArgumentError('JRR_DECORATOR_TARGET', `@${kind} handlers must be public instance methods (${String(context.name)})`);
     own(context.metadata as MetadataBag).handlers.push({ kind, method: context.name, spec });
@@ -178,8 +186,14 @@ export function RestController(prefix = '') {
   return classDecorator<RestControllerSpec>('http', { prefix });
 }
 
+type RouteSchema = NonNullable<RouteOptions['schema']>;
+
+/** A route decorator: the method must accept the request its schema describes and return what its success responses describe. */
+export type RouteDecorator<S> = <This>(value: RouteMethod<This, S>, context: PublicMethodContext<This>) => void;
+
 function route(method: HttpMethod) {
-  return (path = '', options: RouteOptions = {}) => handlerDecorator<RouteSpec>('http', { method, path, ...options });
+  return <const S extends RouteSchema = RouteSchema>(path = '', options: RouteOptions & { schema?: S } = {}): RouteDecorator<S> =>
+    (value, context) => handlerDecorator<RouteSpec>('http', { method, path, ...options })(value as AnyMethod, context as PublicMethodContext<never>);
 }
 
 export const Get = route('GET');

@@ -119,6 +119,7 @@ export const builtinErrorCodes = {
   JRR_WS_DUPLICATE_ENDPOINT: row('websocket', 'HandlerDeclarationError', 2, 'Two controllers declare the same WebSocket endpoint path.'),
   JRR_WS_DUPLICATE_HANDLER: row('websocket', 'JararacaError', 1, 'An endpoint has two handlers for the same event or message type.'),
   JRR_WS_ENDPOINT_PATH: row('websocket', 'ArgumentError', 1, '@WebSocketEndpoint(path) was given a path that does not start with \'/\'.'),
+  JRR_WS_ENDPOINT_OPTIONS: row('websocket', 'ArgumentError', 1, '@WebSocketEndpoint(path, options) was given an option of the wrong kind (rawFrames is \'text\', \'binary\' or \'both\').'),
   JRR_WS_MESSAGE_DEFINITION: row('websocket', 'ArgumentError', 1, 'defineWsMessage() was given an empty type.'),
   JRR_WS_MANAGER_ARGUMENT: row('websocket', 'ArgumentError', 1, 'useWsManager() was given a connection id, room or user id that is not a non-empty string.'),
   JRR_WS_EXECUTION_OVER: row('websocket', 'JararacaError', 1, 'useWsManager() was called after its execution finished.'),

@@ -4,6 +4,7 @@ import type { AwilixContainer, Resolver } from 'awilix';
 import type { FastifyInstance } from 'fastify';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Logger } from 'pino';
+import type { AsyncApiBase, AsyncApiFragment } from './asyncapi-types.ts';
 import type { ServiceDeclaration } from './declaration.types.ts';
 import type { Execution, ExecutionInit, ExecutionKind, HandlerInfo, Next } from './execution.ts';
 import type { PathSegment } from './schema.ts';
@@ -100,6 +101,12 @@ export interface PluginInstance {
   provides?: Record<string, unknown>;
   /** Lines printed by `jararaca-host validate`. */
   describe?(): string[];
+  /**
+   * This plugin's part of the AsyncAPI document (`jararaca-host asyncapi`): channels, operations
+   * and components, deep-merged into what the host wrote (`base` names its channels). Called
+   * after setup(), without start(): read only what setup() knows.
+   */
+  asyncapi?(base: AsyncApiBase): AsyncApiFragment;
 }
 
 /** What a plugin command gets: its own entries of the declaration, and a way to start its plugin alone. */

@@ -4,6 +4,7 @@
 // through a transactional outbox and handlers through an inbox (docs/message-bus.md).
 import { definePlugin, JararacaError, redactUrl, TRANSPORT_CAPABILITY, type Execution, type HealthReport, type MessageContext, type Next } from 'jararaca';
 import { AmqpTransport } from './amqp.ts';
+import { busAsyncApi } from './asyncapi.ts';
 import { declareCommand } from './declare-command.ts';
 import { dlqCommand } from './dlq-command.ts';
 import { chooseConnection, innerConnections } from './durability.ts';
@@ -189,6 +190,7 @@ export default definePlugin({
         // With the outbox, a process that does not consume keeps serving while the broker is away.
         return { ready: report.ready || !ctx.roles.has('worker'), detail: report.ready ? outbox : `${report.detail}; ${outbox} (sent when it is back)` };
       },
+      asyncapi: (base) => busAsyncApi(base, { exchange, queueType, transport: transport.kind }),
       describe: () => [
         `message-bus: ${transport.kind} ${urls.map(redactUrl).join(', ')}, exchange '${exchange}'${queueType === 'quorum' ? ', quorum queues' : ''}` +
           (outboxConnection ? `, outbox on knex-session '${outboxConnection}'` : ', no outbox') +

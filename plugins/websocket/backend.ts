@@ -4,10 +4,19 @@
 // its own connections.
 import type { HealthReport } from 'jararaca';
 
+/**
+ * A frame as it travels between processes: text as is, binary as base64 (`binary: true`), so
+ * every backend (Redis pub/sub included) carries it as a plain string.
+ */
+export interface WsFrame {
+  frame: string;
+  binary?: true;
+}
+
 export type WsOp =
-  | { op: 'broadcast'; frame: string }
-  | { op: 'rooms'; rooms: string[]; frame: string }
-  | { op: 'to'; ids: string[]; frame: string }
+  | ({ op: 'broadcast' } & WsFrame)
+  | ({ op: 'rooms'; rooms: string[] } & WsFrame)
+  | ({ op: 'to'; ids: string[] } & WsFrame)
   | { op: 'join'; id: string; rooms: string[] }
   | { op: 'leave'; id: string; rooms: string[] };
 

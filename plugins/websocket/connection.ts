@@ -58,15 +58,15 @@ export class LocalConnection implements WsConnection {
     return !this.#closing && this.socket.readyState === WebSocket.OPEN;
   }
 
-  /** Sends one text frame. Returns false when nothing was written (closed, or too slow and now closing). */
-  write(frame: Buffer): boolean {
+  /** Sends one text (or binary) frame. Returns false when nothing was written (closed, or too slow and now closing). */
+  write(frame: Buffer, binary = false): boolean {
     if (!this.open) return false;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.onSlow(this);
       this.close(SLOW_CONSUMER, 'slow consumer: send buffer full', true);
       return false;
     }
-    this.socket.send(frame, { binary: false });
+    this.socket.send(frame, { binary });
     return true;
   }
 

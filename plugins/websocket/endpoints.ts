@@ -1,16 +1,22 @@
 // Groups the 'websocket' handlers by endpoint path and compiles each message type's schema once.
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { createAjv, HandlerDeclarationError, JararacaError, type HandlerInfo } from 'jararaca';
-import type { WsHandlerInfoSpec } from './decorators.ts';
+import type { WsHandlerInfoSpec, WsRawFrames } from './decorators.ts';
+import type { WsMessageDefinition } from './messages.ts';
 
 export interface MessageRoute {
   type: string;
   validate?: ValidateFunction;
+  /** The message's definition, when it has one (its schema goes into the AsyncAPI document). */
+  definition?: WsMessageDefinition;
   handler?: HandlerInfo<'websocket'>;
 }
 
 export interface Endpoint {
   path: string;
+  /** Messages the server sends (declared for the contract). */
+  sends: readonly WsMessageDefinition[];
+  rawFrames?: WsRawFrames;
   /** Controller class names, for logs and `validate`. */
   controllers: Set<string>;
   connect?: HandlerInfo<'websocket'>;
@@ -36,8 +42,8 @@ export function buildEndpoints(handlers: readonly HandlerInfo<'websocket'>[]): E
     owner.set(spec.path, handler.controller);
     let endpoint = byPath.get(spec.path);
     if (!endpoint) {
-      endpoint = { path: spec.path, controllers: new Set(), messages: new Map() };
-      for (const def of spec.messages ?? []) endpoint.messages.set(def.type, { type: def.type, validate: ajv.compile(def.schema as object) });
+      endpoint = { path: spec.path, controllers: new Set(), messages: new Map(), sends: spec.sends ?? [], rawFrames: spec.rawFrames };
+      for (const def of spec.messages ?? []) endpoint.messages.set(def.type, { type: def.type, validate: ajv.compile(def.schema as object), definition: def });
       byPath.set(spec.path, endpoint);
     }
     endpoint.controllers.add(handler.controller.name);
@@ -53,7 +59,10 @@ export function buildEndpoints(handlers: readonly HandlerInfo<'websocket'>[]): E
       const route = endpoint.messages.get(spec.type) ?? { type: spec.type };
       if (route.handler) throw duplicate(`messages of type '${spec.type}'`);
       route.handler = handler;
-      if (spec.definition) route.validate = ajv.compile(spec.definition.schema as object);
+      if (spec.definition) {
+        route.validate = ajv.compile(spec.definition.schema as object);
+        route.definition = spec.definition;
+      }
       endpoint.messages.set(spec.type, route);
     }
   }

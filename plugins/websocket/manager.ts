@@ -3,16 +3,23 @@
 // database committed, when this plugin is listed before the session plugin); a failed
 // execution publishes nothing.
 import { ArgumentError, defineHook, JararacaError } from 'jararaca';
-import type { WsOp } from './backend.ts';
+import type { WsFrame, WsOp } from './backend.ts';
 import type { WsMessage } from './messages.ts';
+
+/**
+ * What can be sent: a message `{ type, data }` (a JSON text frame), or a raw frame: a string is
+ * sent as a text frame as it is, a Buffer or Uint8Array as a binary frame (declare
+ * `rawFrames` on the endpoints that receive them, so their contract says so).
+ */
+export type WsOutgoing = WsMessage | string | Uint8Array;
 
 export interface WsManager {
   /** Every connected client of the service, on every HTTP process. */
-  broadcast(message: WsMessage): void;
+  broadcast(message: WsOutgoing): void;
   /** Clients in any of these rooms (each client once). */
-  send(rooms: string | readonly string[], message: WsMessage): void;
+  send(rooms: string | readonly string[], message: WsOutgoing): void;
   /** These connections, wherever they are connected. */
-  sendTo(connectionIds: string | readonly string[], message: WsMessage): void;
+  sendTo(connectionIds: string | readonly string[], message: WsOutgoing): void;
   /** Adds a connection to rooms; applied by the process that holds the connection (unknown ids are ignored). */
   join(connectionId: string, rooms: string | readonly string[]): void;
   leave(connectionId: string, rooms: string | readonly string[]): void;
@@ -27,9 +34,21 @@ const list = (value: string | readonly string[], what: string): string[] => {
 /** Serializes once, at the sender: every replica and client gets the same text. */
 export function encodeMessage(message: WsMessage, replyTo?: string | number): string {
   if (!message || typeof message !== 'object' || typeof message.type !== 'string' || !message.type) {
-    throw new JararacaError('JRR_WS_BAD_MESSAGE', `a WebSocket message is { type: string, data?: ... }, got ${JSON.stringify(message)?.slice(0, 100)}`);
+    throw new JararacaError('JRR_WS_BAD_MESSAGE', `a WebSocket message is { type: string, data?: ... }, a string (a raw text frame) or a Buffer/Uint8Array (a raw binary frame), got ${JSON.stringify(message)?.slice(0, 100)}`);
   }
   return JSON.stringify(replyTo === undefined ? { type: message.type, data: message.data } : { type: message.type, data: message.data, replyTo });
+}
+
+/** A message or a raw frame, encoded once at the sender for every replica and client. */
+export function encodeFrame(message: WsOutgoing): WsFrame {
+  if (typeof message === 'string') return { frame: message };
+  if (message instanceof Uint8Array) return { frame: Buffer.from(message.buffer, message.byteOffset, message.byteLength).toString('base64'), binary: true };
+  return { frame: encodeMessage(message) };
+}
+
+/** The bytes written to the socket for a frame that travelled through the backend. */
+export function frameBytes(frame: WsFrame): Buffer {
+  return Buffer.from(frame.frame, frame.binary ? 'base64' : 'utf8');
 }
 
 export class StagedWsManager implements WsManager {
@@ -41,16 +60,16 @@ export class StagedWsManager implements WsManager {
     this.#ops.push(op);
   }
 
-  broadcast(message: WsMessage): void {
-    this.#stage({ op: 'broadcast', frame: encodeMessage(message) });
+  broadcast(message: WsOutgoing): void {
+    this.#stage({ op: 'broadcast', ...encodeFrame(message) });
   }
 
-  send(rooms: string | readonly string[], message: WsMessage): void {
-    this.#stage({ op: 'rooms', rooms: list(rooms, 'rooms'), frame: encodeMessage(message) });
+  send(rooms: string | readonly string[], message: WsOutgoing): void {
+    this.#stage({ op: 'rooms', rooms: list(rooms, 'rooms'), ...encodeFrame(message) });
   }
 
-  sendTo(connectionIds: string | readonly string[], message: WsMessage): void {
-    this.#stage({ op: 'to', ids: list(connectionIds, 'connection ids'), frame: encodeMessage(message) });
+  sendTo(connectionIds: string | readonly string[], message: WsOutgoing): void {
+    this.#stage({ op: 'to', ids: list(connectionIds, 'connection ids'), ...encodeFrame(message) });
   }
 
   join(connectionId: string, rooms: string | readonly string[]): void {

@@ -1,5 +1,6 @@
 // The built-in `websocket` plugin: wires the backend, the HTTP side and the staging interceptor.
 import { definePlugin, tracingChannel, type WsSendEvent } from 'jararaca';
+import { wsAsyncApi } from './asyncapi.ts';
 import type { WsBackend, WsOp, WsPacket } from './backend.ts';
 import { memoryBackend } from './backend-memory.ts';
 import { redisBackend } from './backend-redis.ts';
@@ -73,6 +74,7 @@ export default definePlugin({
         if (outcome !== 'sent') server?.deliver({ ops: ops.filter((op) => op.op === 'join' || op.op === 'leave') });
         return result;
       },
+      asyncapi: () => wsAsyncApi(endpoints),
       describe: () => [
         `websocket backend: ${backend.description} (channel ${options.prefix}ws)`,
         ...endpoints.map((e) => `websocket ${e.path} → ${[...e.controllers].join(', ')} (messages: ${[...e.messages.keys()].join(', ') || 'none'})`),

@@ -10,7 +10,7 @@ import type { WsPacket } from './backend.ts';
 import { LocalConnection, type ConnectionRegistry } from './connection.ts';
 import { WS_KIND, type WsEventDetails } from './decorators.ts';
 import type { Endpoint } from './endpoints.ts';
-import { encodeMessage } from './manager.ts';
+import { encodeFrame, encodeMessage, frameBytes, type WsOutgoing } from './manager.ts';
 import { WsClose, WsError, type WsMessage } from './messages.ts';
 import type { ResolvedOptions } from './options.ts';
 
@@ -78,20 +78,20 @@ export class WebSocketServer {
     for (const op of packet.ops) {
       switch (op.op) {
         case 'broadcast': {
-          const frame = Buffer.from(op.frame);
-          for (const c of this.registry.all()) if (c.accepted) c.write(frame);
+          const frame = frameBytes(op);
+          for (const c of this.registry.all()) if (c.accepted) c.write(frame, op.binary);
           break;
         }
         case 'rooms': {
-          const frame = Buffer.from(op.frame);
-          for (const c of this.registry.inRooms(op.rooms)) if (c.accepted) c.write(frame);
+          const frame = frameBytes(op);
+          for (const c of this.registry.inRooms(op.rooms)) if (c.accepted) c.write(frame, op.binary);
           break;
         }
         case 'to': {
-          const frame = Buffer.from(op.frame);
+          const frame = frameBytes(op);
           for (const id of op.ids) {
             const c = this.registry.get(id);
-            if (c?.accepted) c.write(frame);
+            if (c?.accepted) c.write(frame, op.binary);
           }
           break;
         }
@@ -256,6 +256,12 @@ export class WebSocketServer {
 
   #reply(connection: LocalConnection, reply: unknown, replyTo?: string | number): void {
     if (reply === undefined || reply === null) return;
+    // A raw frame cannot carry replyTo: it is sent as it is.
+    if (typeof reply === 'string' || reply instanceof Uint8Array) {
+      const frame = encodeFrame(reply as WsOutgoing);
+      connection.write(frameBytes(frame), frame.binary);
+      return;
+    }
     connection.write(Buffer.from(encodeMessage(reply as WsMessage, replyTo)));
   }
 

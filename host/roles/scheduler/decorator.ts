@@ -1,5 +1,5 @@
 // @ScheduledAction: marks a controller method to run on a cron schedule in the scheduler role.
-import { handlerDecorator } from '../../core/decorators.ts';
+import { handlerDecorator, type PublicMethodContext } from '../../core/decorators.ts';
 import { declareHandlerKind } from '../../core/handler-kinds.ts';
 
 // Scheduled actions are run by the host's own scheduler role.
@@ -64,6 +64,7 @@ export interface ScheduledFire {
  * Runs the method on a cron schedule: `@ScheduledAction('*\/5 * * * * *')` (every 5 seconds;
  * 6 fields = seconds first) or `@ScheduledAction('0 3 * * *', { timezone: 'Europe/Lisbon' })`.
  */
-export function ScheduledAction(cron: string, options: ScheduledActionOptions = {}) {
-  return handlerDecorator<ScheduledActionSpec>('scheduled', { ...options, cron });
+export function ScheduledAction(cron: string, options: ScheduledActionOptions = {}): <This>(value: (this: This, fire: ScheduledFire) => unknown, context: PublicMethodContext<This>) => void {
+  const decorate = handlerDecorator<ScheduledActionSpec>('scheduled', { ...options, cron });
+  return (value, context) => decorate(value as never, context as PublicMethodContext<never>);
 }

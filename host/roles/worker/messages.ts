@@ -3,7 +3,7 @@
 // consumes through the 'jararaca.transport' capability (the built-in message-bus plugin
 // provides it for amqp:// and memory://; a Kafka or SQS plugin could provide another).
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import { classDecorator, handlerDecorator } from '../../core/decorators.ts';
+import { classDecorator, handlerDecorator, type PublicMethodContext } from '../../core/decorators.ts';
 import { ArgumentError, JararacaError } from '../../core/errors.ts';
 import { declareHandlerKind } from '../../core/handler-kinds.ts';
 import type { HandlerInfo } from '../../core/execution.ts';
@@ -75,7 +75,7 @@ export function defineMessage<const S extends JSONSchema, T = FromSchema<S>>(def
   if (def.kind !== 'task' && def.kind !== 'event') throw new JararacaError('JRR_MESSAGE_KIND', `message ${def.name}: kind must be 'task' or 'event'`);
   if (def.trace !== undefined && def.trace !== 'child' && def.trace !== 'link') throw new ArgumentError('JRR_MESSAGE_DEFINITION', `message ${def.name}: trace must be 'child' or 'link'`);
   let validate: ReturnType<typeof compileSchema> | undefined;
-  return Object.freeze({
+  const message = Object.freeze({
     name: def.name,
     topic: def.topic,
     kind: def.kind,
@@ -91,6 +91,17 @@ export function defineMessage<const S extends JSONSchema, T = FromSchema<S>>(def
       throw new MessageValidationError(`invalid ${def.name} payload`, issues);
     },
   }) as MessageDefinition<T>;
+  defined.add(message);
+  return message;
+}
+
+// Every message defined in this process, for the AsyncAPI document: the messages a service's
+// modules define are the ones its handlers may publish (publishing is not declared anywhere else).
+const defined = new Set<MessageDefinition>();
+
+/** Messages made with defineMessage() since the process started, in definition order. */
+export function definedMessages(): ReadonlySet<MessageDefinition> {
+  return defined;
 }
 
 // ---- handlers ----
@@ -133,13 +144,17 @@ export function MessageBusController(options: MessageBusControllerOptions = {}) 
   return classDecorator<MessageBusControllerOptions>('message', options);
 }
 
-/** `@MessageHandler(TaskCreated) async done(payload, ctx) {}`: one durable queue per handler. */
-export function MessageHandler<M extends MessageDefinition>(message: M, options: MessageHandlerOptions = {}) {
+/** The method @MessageHandler(M) accepts: its first parameter takes `PayloadOf<M>`. */
+export type MessageHandlerMethod<This, M> = (this: This, payload: PayloadOf<M>, ctx: MessageContext) => unknown;
+
+/** `@MessageHandler(TaskCreated) async done(payload: PayloadOf<typeof TaskCreated>, ctx) {}`: one durable queue per handler. */
+export function MessageHandler<M extends MessageDefinition>(message: M, options: MessageHandlerOptions = {}): <This>(value: MessageHandlerMethod<This, M>, context: PublicMethodContext<This>) => void {
   if (!message || typeof message.parse !== 'function') throw new ArgumentError('JRR_NOT_A_MESSAGE', '@MessageHandler() needs a message made with defineMessage()');
   if (options.topic !== undefined && !PATTERN.test(options.topic)) {
     throw new JararacaError('JRR_MESSAGE_TOPIC', `@MessageHandler(${message.name}): topic pattern '${options.topic}' must be dot-separated words, '*' or '#'`);
   }
-  return handlerDecorator<MessageHandlerSpec>('message', { ...options, message });
+  const decorate = handlerDecorator<MessageHandlerSpec>('message', { ...options, message });
+  return (value, context) => decorate(value as never, context as PublicMethodContext<never>);
 }
 
 /** What a handler receives besides the payload. */

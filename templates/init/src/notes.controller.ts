@@ -26,7 +26,7 @@ export class NotesController {
     return note;
   }
 
-  @Get('/:id', { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } } } })
+  @Get('/:id', { schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } } })
   async get(request: FastifyRequest<{ Params: { id: string } }>): Promise<Note> {
     const note = (await useSession()('notes').where({ id: request.params.id }).first()) as Note | undefined;
     if (!note) throw HttpError.notFound(`note ${request.params.id} not found`);
