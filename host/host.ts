@@ -109,6 +109,9 @@ export class Host {
     return this.#instances.flatMap(({ instance }) => (instance.http ? [instance.http.bind(instance)] : []));
   }
 
+  /** Plugins' additions to the OpenAPI document, in declared order. */
+  openapiContributions(): Array<NonNullable<PluginInstance['openapi']>> { return this.#instances.flatMap(({ instance }) => (instance.openapi ? [instance.openapi] : [])); }
+
   describePlugins(): string[] {
     return this.#instances.flatMap(({ instance }) => instance.describe?.() ?? []);
   }
