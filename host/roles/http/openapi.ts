@@ -153,6 +153,13 @@ export async function registerOpenApi(app: FastifyInstance, options: { service: 
   if (!options.serve || !openApiSettings(options.service)) return;
   app.get(settings.path, { schema: { hide: true } }, () => app.swagger());
   if (settings.docs) {
-    await app.register(swaggerUi, { routePrefix: settings.docs.path, uiConfig: { deepLinking: true }, staticCSP: true });
+    // No third party: the assets come from the service, and the validator badge (which would
+    // send the document to validator.swagger.io) is off. Not @fastify/swagger-ui's own CSP: its
+    // upgrade-insecure-requests breaks the page served over plain HTTP on anything but localhost.
+    await app.register(swaggerUi, {
+      routePrefix: settings.docs.path,
+      uiConfig: { deepLinking: true, validatorUrl: null },
+      staticCSP: "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; frame-ancestors 'self'",
+    });
   }
 }
