@@ -179,7 +179,7 @@ export async function restClientSource(document: OpenApiDocument): Promise<strin
   parts.push(
     `/** Options of create${service}Client: openapi-fetch's (baseUrl, fetch, headers...). */\n` +
       `export type ${service}ClientOptions = ClientOptions;\n\n` +
-      `/**\n * A typed client of '${document.info.title}': one call per operation, each resolving to\n * openapi-fetch's \`{ data, error, response }\` (\`error\` is the ErrorResponse body).\n * Works with \`fetch\` in browsers and Node; pass \`fetch\` to use another (serviceFetch from 'jararaca').\n */\n` +
+      `/**\n * A typed client of '${document.info.title}': one call per operation, each resolving to\n * openapi-fetch's \`{ data, error, response }\` (\`error\` is the ErrorResponse body).\n * Works with \`fetch\` in browsers and Node; pass \`fetch\` to use another (jararaca's serviceFetch, between services).\n */\n` +
       `export function create${service}Client(options: ${service}ClientOptions = {}) {\n  const client = createClient<paths>(options);\n  return {\n${calls.join('\n')}\n    /** The openapi-fetch client underneath (middleware: \`raw.use(...)\`). */\n    raw: client,\n  };\n}\n\n` +
       `export type ${service}Client = ReturnType<typeof create${service}Client>;\n`,
   );

@@ -14,7 +14,7 @@ const embedded = { DATABASE_URL: undefined, AMQP_URL: undefined, REDIS_URL: unde
 describe('the tasks example documents its routes', () => {
   let host: SpawnedHost;
   before(async () => {
-    host = await spawnHost(example, { args: ['--role', 'http'], env: embedded });
+    host = await spawnHost(example, { args: ['--role', 'http'], env: embedded, timeoutMs: 120000 });
   });
   after(async () => {
     assert.equal(await host.stop(), 0);

@@ -294,7 +294,7 @@ export type TasksClientOptions = ClientOptions;
 /**
  * A typed client of 'tasks': one call per operation, each resolving to
  * openapi-fetch's `{ data, error, response }` (`error` is the ErrorResponse body).
- * Works with `fetch` in browsers and Node; pass `fetch` to use another (serviceFetch from 'jararaca').
+ * Works with `fetch` in browsers and Node; pass `fetch` to use another (jararaca's serviceFetch, between services).
  */
 export function createTasksClient(options: TasksClientOptions = {}) {
   const client = createClient<paths>(options);
