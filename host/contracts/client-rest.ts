@@ -3,7 +3,7 @@
 // openapi-fetch expects (the shape openapi-typescript writes), and a small client with one typed
 // call per operation on top of openapi-fetch. The output imports only 'openapi-fetch'.
 import { compile } from 'json-schema-to-typescript';
-import type { ClientGenerator, GeneratedFile } from './gen-client.ts';
+import type { ClientGenerator, GeneratedFile } from './generator.ts';
 import type { JsonObject, OpenApiDocument, OpenApiOperation, OpenApiParameter } from './openapi-document.ts';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;

@@ -2,28 +2,11 @@
 // and writes their files, plus an index.ts re-exporting each generator's public module.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Host } from '../host.ts';
 import { restClientGenerator } from './client-rest.ts';
-import { openApiDocumentOf, withValidatedHost, type OpenApiDocument } from './openapi-document.ts';
+import type { ClientGenerator, ContractSources, GeneratedFile } from './generator.ts';
+import { openApiDocumentOf, withValidatedHost } from './openapi-document.ts';
 
-/** What a generator reads: the validated (not started) host and the OpenAPI document. */
-export interface ContractSources {
-  readonly host: Host;
-  readonly openapi: OpenApiDocument;
-}
-
-export interface GeneratedFile {
-  /** Relative to DIR: 'rest.ts'. */
-  path: string;
-  text: string;
-  /** Re-exported from DIR/index.ts (its exported names must not clash with other generators'). */
-  exported?: boolean;
-}
-
-export interface ClientGenerator {
-  readonly name: string;
-  generate(sources: ContractSources): Promise<GeneratedFile[]>;
-}
+export type { ClientGenerator, ContractSources, GeneratedFile } from './generator.ts';
 
 /** The generators gen-client runs, in order: append the WebSocket and messages ones here. */
 export const CLIENT_GENERATORS: ClientGenerator[] = [restClientGenerator];
