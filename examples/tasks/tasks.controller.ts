@@ -51,7 +51,10 @@ export class TasksController {
   /** The reference's HelloTask: POST /tasks/hello { "name": "ana" } → a worker logs a greeting. */
   @Post('/hello', {
     status: 202,
-    schema: { body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 100 } } } },
+    schema: {
+      body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 100 } } },
+      response: { 202: { type: 'object', required: ['queued'], properties: { queued: { type: 'boolean', const: true } } } },
+    },
   })
   async hello(request: FastifyRequest<{ Body: { name: string } }>): Promise<{ queued: true }> {
     usePublisher().publish(HelloTask, { name: request.body.name });
@@ -92,8 +95,11 @@ export class TasksController {
     return this.#tasks.get(request.params.id);
   }
 
-  /** Needs the API key (x-api-key: config.apiKey); 204 when deleted, 404 when there is no such task. */
-  @Delete('/:id', { schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } } })
+  /**
+   * Needs the API key (x-api-key: config.apiKey); 204 when deleted, 404 when there is no such task.
+   * `security` names the scheme the api-key plugin declares, so the OpenAPI document says so.
+   */
+  @Delete('/:id', { status: 204, schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } }, security: [{ apiKey: [] }] } })
   @UseGuard(ApiKeyGuard)
   async remove(request: FastifyRequest<{ Params: { id: string } }>): Promise<void> {
     await this.#tasks.remove(request.params.id);

@@ -6,8 +6,10 @@ import { exitCodeOf, UsageError } from '../core/errors.ts';
 import { closest } from '../core/schema.ts';
 import { asyncapi } from './asyncapi.ts';
 import { pluginCommandsHelp } from './help.ts';
+import { genClient } from './gen-client.ts';
 import { init } from './init.ts';
 import type { CliIO } from './io.ts';
+import { openapi } from './openapi.ts';
 import { runPluginCommand } from './plugin-command.ts';
 import { redactingIO } from './redacting-io.ts';
 import { ROLE_CHOICES } from './roles.ts';
@@ -18,6 +20,8 @@ export type { CliIO } from './io.ts';
 
 const USAGE = `Usage: jararaca-host [run] [--config PATH] [--role http|worker|scheduler|all] [--port N]
        jararaca-host validate [--config PATH]
+       jararaca-host openapi [--out FILE] [--config PATH]   the OpenAPI 3.1 document of the routes (stdout or FILE)
+       jararaca-host gen-client --out DIR [--config PATH]   a typed TypeScript client of the service in DIR
        jararaca-host init NAME [--jararaca SPEC]   a new project in ./NAME (npm install && npm test)
        jararaca-host asyncapi [--config PATH] [--out FILE]   the AsyncAPI 3 document (bus and WebSocket), nothing started
        jararaca-host COMMAND ... [--config PATH]   commands of the declared plugins, e.g.
@@ -36,6 +40,7 @@ Options:
   --health-port N health port of a worker or scheduler process (no http role)
   --handlers a,b  worker: only these message handlers
   --actions a,b   scheduler: only these scheduled actions
+  --out PATH      openapi: the file to write; gen-client: the folder
   -h, --help      this text
 
 Exit codes: 0 stopped cleanly; 1 failed at run time; 2 bad declaration or usage.`;
@@ -44,7 +49,7 @@ export async function main(argv: string[], given: CliIO = process): Promise<numb
   const io = redactingIO(given);
   if (argv[0] === 'init') return init(argv.slice(1), io).catch((err: unknown) => report(err, io));
   if (argv[0] === 'asyncapi') return asyncapi(argv.slice(1), io).catch((err: unknown) => report(err, io));
-  if (argv[0] && !argv[0].startsWith('-') && !['run', 'validate', 'help'].includes(argv[0])) {
+  if (argv[0] && !argv[0].startsWith('-') && !['run', 'validate', 'help', 'openapi', 'gen-client'].includes(argv[0])) {
     try {
       return await runPluginCommand(argv[0], argv.slice(1), io);
     } catch (err) {
@@ -63,12 +68,13 @@ export async function main(argv: string[], given: CliIO = process): Promise<numb
         'health-port': { type: 'string' },
         handlers: { type: 'string' },
         actions: { type: 'string' },
+        out: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
     const unknown = /Unknown option '(--?[^']+)'/.exec((err as Error).message)?.[1];
-    const options = ['--config', '--role', '--port', '--health-port', '--handlers', '--actions', '--help'];
+    const options = ['--config', '--role', '--port', '--health-port', '--handlers', '--actions', '--out', '--help'];
     const guess = unknown ? closest(unknown, options) : undefined;
     const message = unknown ? `unknown option '${unknown}'${guess ? ` (did you mean '${guess}'?)` : ''}` : (err as Error).message;
     io.stderr.write(`jararaca-host: ${message}\n\n${USAGE}\n`);
@@ -83,6 +89,11 @@ export async function main(argv: string[], given: CliIO = process): Promise<numb
   }
   try {
     if (command === 'validate') return await validate(config, io);
+    if (command === 'openapi') return await openapi(config, values.out, io);
+    if (command === 'gen-client') {
+      if (!values.out) throw new UsageError('JRR_USAGE', 'gen-client needs --out DIR: the folder to write the client to');
+      return await genClient(config, values.out, io);
+    }
     if (command !== 'run') throw new UsageError('JRR_USAGE', `unknown command '${command}'`);
     const roles = ROLE_CHOICES[values.role ?? 'all'];
     if (!roles) throw new UsageError('JRR_USAGE', `unknown role '${values.role}': use http, worker, scheduler or all`);

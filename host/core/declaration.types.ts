@@ -96,6 +96,36 @@ headersTimeoutMs?: number
  */
 keepAliveTimeoutMs?: number
 trustProxy?: boolean
+/**
+ * The OpenAPI 3.1 document of the routes and its reference page (docs/contracts.md). false serves neither; `jararaca-host openapi` writes the document either way.
+ */
+openapi?: (false | {
+/**
+ * Where the document is served.
+ */
+path?: string
+/**
+ * info.title (default: the service's name).
+ */
+title?: string
+/**
+ * info.version: the version of the API.
+ */
+version?: string
+/**
+ * info.description.
+ */
+description?: string
+/**
+ * The API reference page (Swagger UI, assets served by the service itself); false serves none.
+ */
+docs?: (false | {
+/**
+ * Where the page is served.
+ */
+path?: string
+})
+})
 }
 export interface Worker {
 prefetch?: number

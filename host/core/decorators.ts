@@ -166,7 +166,16 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 
 
 export interface RouteOptions {
   /** JSON Schemas, compiled once by Fastify: invalid input is a 400 before the handler runs. */
-  schema?: Pick<FastifySchema, 'params' | 'querystring' | 'body' | 'headers' | 'response'> & { summary?: string; description?: string; tags?: string[] };
+  schema?: Pick<FastifySchema, 'params' | 'querystring' | 'body' | 'headers' | 'response'> & {
+    summary?: string;
+    description?: string;
+    tags?: string[];
+    /** The OpenAPI operationId (default: from the controller and method, `TasksController.create` → `tasksCreate`). */
+    operationId?: string;
+    deprecated?: boolean;
+    /** Security schemes a plugin declares that the route answers to: `[{ apiKey: [] }]` (docs/contracts.md). */
+    security?: Array<Record<string, string[]>>;
+  };
   /** Status code of a successful answer (default 200). */
   status?: number;
   /** Per-route body limit in bytes, overriding http.bodyLimit. */

@@ -91,10 +91,24 @@ export interface WsConnectionEvent {
   event: 'open' | 'close' | 'frame-in' | 'frame-out' | 'dropped';
 }
 
+/**
+ * One attempt of a call to another service through serviceFetch (tracing channel). `headers` are
+ * the outgoing request's: a `start` subscriber may set some (traceparent) before it is sent.
+ */
+export interface HttpClientEvent {
+  method: string;
+  url: string;
+  attempt: number;
+  headers: Headers;
+  /** The response's status, set when it arrives. */
+  status?: number;
+}
+
 export interface TracingChannels {
   'jararaca:session:transaction': TransactionEvent;
   'jararaca:message-bus:publish': PublishEvent;
   'jararaca:websocket:send': WsSendEvent;
+  'jararaca:http-client:request': HttpClientEvent;
 }
 
 export interface EventChannels {

@@ -60,7 +60,8 @@ export const builtinErrorCodes = {
   'JRR_HTTP_<status>': row('http', 'HttpError', 1, 'A handler threw HttpError(status, message): the client receives that status and message.', 'the status given'),
   JRR_VALIDATION: row('http', '(reply body)', 1, 'A request\'s body, params, querystring or headers do not match the route\'s schema.', 400),
   JRR_ROUTE_NOT_FOUND: row('http', '(reply body)', 1, 'No route matches the request\'s method and URL.', 404),
-  JRR_ROUTE_INVALID: row('http', 'HandlerDeclarationError', 2, 'A route cannot be built: declared twice, or its schema does not compile.'),
+  JRR_ROUTE_INVALID: row('http', 'HandlerDeclarationError', 2, 'A route cannot be built: declared twice, or its schema does not compile, or its OpenAPI operationId or security scheme is wrong.'),
+  JRR_UPSTREAM_UNAVAILABLE: row('http', 'UpstreamUnavailableError', 1, 'A call to another service through serviceFetch failed on every attempt (network error or timeout); a request that lets it escape answers 503.', 503),
 
   // worker role and messages
   JRR_MESSAGE_DEFINITION: row('worker', 'ArgumentError', 1, 'defineMessage() was given no name.'),

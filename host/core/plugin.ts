@@ -107,7 +107,29 @@ export interface PluginInstance {
    * after setup(), without start(): read only what setup() knows.
    */
   asyncapi?(base: AsyncApiBase): AsyncApiFragment;
+  /** The OpenAPI document: security schemes this plugin's authentication answers to (docs/contracts.md). */
+  openapi?: OpenApiContribution;
 }
+
+/** What a plugin adds to the OpenAPI document. Routes name a scheme in `schema.security`. */
+export interface OpenApiContribution {
+  /** `components.securitySchemes`, by name: `{ apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } }`. */
+  securitySchemes?: Record<string, OpenApiSecurityScheme>;
+  /** The document's default `security`: applies to every operation that declares none. */
+  security?: OpenApiSecurityRequirement[];
+}
+
+/** A scheme name and the scopes it needs (`[]` for none): `{ apiKey: [] }`. */
+export type OpenApiSecurityRequirement = Record<string, string[]>;
+
+/** An OpenAPI 3.1 security scheme object. */
+export type OpenApiSecurityScheme = { description?: string } & (
+  | { type: 'apiKey'; name: string; in: 'header' | 'query' | 'cookie' }
+  | { type: 'http'; scheme: string; bearerFormat?: string }
+  | { type: 'oauth2'; flows: Record<string, unknown> }
+  | { type: 'openIdConnect'; openIdConnectUrl: string }
+  | { type: 'mutualTLS' }
+);
 
 /** What a plugin command gets: its own entries of the declaration, and a way to start its plugin alone. */
 export interface PluginCommandContext<Options = unknown> {

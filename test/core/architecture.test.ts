@@ -25,7 +25,7 @@ const LAYERS: Array<[prefix: string, mayImport: string[]]> = [
   ['host/host.ts', ['host/core/']],
   ['host/roles/', ['host/core/', 'host/runtime/', 'host/host.ts', 'host/roles/']],
   ['host/testing/', ['host/core/', 'host/runtime/', 'host/host.ts', 'host/roles/', 'host/testing/']],
-  // Contract documents and client generators read a loaded host: core, runtime, roles, the lifecycle.
+  // The contracts (OpenAPI document, generated clients) read a loaded service and its routes.
   ['host/contracts/', ['host/core/', 'host/runtime/', 'host/host.ts', 'host/roles/', 'host/contracts/']],
   ['host/cli/', ['host/core/', 'host/runtime/', 'host/host.ts', 'host/roles/', 'host/contracts/', 'host/cli/']],
   // The test kit runs a service in process: the lifecycle and the roles, beside the CLI.

@@ -50,7 +50,7 @@ describe('a service.yaml with mistakes', () => {
   const config = path.join(fixtures, 'bad-service/service.yaml');
   const shown = path.relative(repoRoot, config);
   const expected = [
-    `${shown}:6:3 http.prot: unknown key 'prot' (did you mean 'port'?); allowed: host, port, bodyLimit, shutdownTimeoutMs, requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs, trustProxy`,
+    `${shown}:6:3 http.prot: unknown key 'prot' (did you mean 'port'?); allowed: host, port, bodyLimit, shutdownTimeoutMs, requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs, trustProxy, openapi`,
     `${shown}:8:13 worker.prefetch: must be at least 1 (got 0)`,
     `${shown}:11:11 interceptors[0].with: must be a mapping (got the string "yes please")`,
     `${shown}:14:5 providers.clock: has 'value' and 'class': keep exactly one of value, class, factory`,

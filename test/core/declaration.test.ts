@@ -97,7 +97,7 @@ const MALFORMED: Array<{ group: string; title: string; yaml: string; problems: s
       "service.yaml:2:1 database: unknown key 'database'; allowed: $schema, name, config, providers, interceptors, controllers, http, worker, scheduler, logging",
     ] },
   { group: 'the shape of the declaration', title: 'an unknown key under http', yaml: 'name: x\nhttp:\n  prot: 3000\n', problems: [
-      "service.yaml:3:3 http.prot: unknown key 'prot' (did you mean 'port'?); allowed: host, port, bodyLimit, shutdownTimeoutMs, requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs, trustProxy",
+      "service.yaml:3:3 http.prot: unknown key 'prot' (did you mean 'port'?); allowed: host, port, bodyLimit, shutdownTimeoutMs, requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs, trustProxy, openapi",
     ] },
   { group: 'the shape of the declaration', title: 'an unknown key under worker', yaml: 'name: x\nworker:\n  prefech: 5\n', problems: [
       "service.yaml:3:3 worker.prefech: unknown key 'prefech' (did you mean 'prefetch'?); allowed: prefetch, healthPort, shutdownTimeoutMs",

@@ -20,6 +20,7 @@ name: tasks
 config: { greeting: hello }
 interceptors:
   - use: config
+  - use: ${rel('api-key.plugin.ts')}
   - use: message-bus
     with: { url: "memory://" }
   - use: websocket

@@ -14,6 +14,7 @@ import { drain } from '../../runtime/drain.ts';
 import { registerHealthRoutes } from '../../runtime/health-server.ts';
 import { errorFieldsOf, HTTP_ERROR_FIELDS_CAPABILITY, type HttpErrorFields } from './error-fields.ts';
 import { registerJsonBodyParser } from './json-body.ts';
+import { HANDLER_ROUTE, openApiSettings, registerOpenApi } from './openapi.ts';
 import { requestIdOf } from './request-id.ts';
 
 // ajv-formats is CommonJS: under NodeNext its function is the default export's `default`.
@@ -47,7 +48,7 @@ interface RequestEntry {
 const inFlightOf = new WeakMap<object, Set<RequestEntry>>();
 
 /** Builds the Fastify app: plugins' extensions, health, routes, errors. Not listening yet. */
-export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
+export async function buildHttpServer(host: Host, options: { openapiDocument?: boolean } = {}): Promise<FastifyInstance> {
   // Fastify's own logger type is narrower than pino's; the instance is the host's pino child.
   const settings = host.service.http ?? {};
   const app = Fastify({
@@ -125,6 +126,12 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
     reply.code(404).send({ statusCode: 404, code: 'JRR_ROUTE_NOT_FOUND', error: 'Not Found', message: `Route ${request.method} ${request.url} not found` });
   });
 
+  // Before any route, so @fastify/swagger sees them all; `openapiDocument` (the openapi command)
+  // collects the document even where http.openapi is false, serving nothing.
+  if (openApiSettings(host.service) || options.openapiDocument) {
+    await registerOpenApi(app as unknown as FastifyInstance, { service: host.service, handlers: host.handlers.ofKind('http'), contributions: host.pluginInstances.flatMap((instance) => (instance.openapi ? [instance.openapi] : [])), serve: !options.openapiDocument });
+  }
+
   registerHealthRoutes(app, host);
 
   // Plugins' hooks and decorators must reach every route: registered through fastify-plugin
@@ -143,6 +150,7 @@ export async function buildHttpServer(host: Host): Promise<FastifyInstance> {
         url,
         schema: spec.schema,
         bodyLimit: spec.bodyLimit,
+        config: { [HANDLER_ROUTE]: handler },
         // A request that fails its schema is still an execution (raised inside it, below), so
         // interceptors (audit, metrics) see the 400s too; the reply is the same.
         attachValidation: true,
