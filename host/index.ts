@@ -45,6 +45,8 @@ export type { ExecutionScope } from './core/scope.ts';
 export { TimeoutAbort, ShutdownAbort, ClientGoneAbort, runWithTimeout, systemTimers } from './runtime/abort.ts';
 export type { Timers, TimeoutOptions } from './runtime/abort.ts';
 export { drain } from './runtime/drain.ts';
+export { HEALTH_ROUTES_CAPABILITY } from './runtime/health-server.ts';
+export type { HealthRoutes } from './runtime/health-server.ts';
 export type { DrainOptions } from './runtime/drain.ts';
 export { tracingChannel, eventChannel } from './core/diagnostics.ts';
 export type { TracingChannels, EventChannels, TypedChannel, TransactionEvent, StageEvent, PublishEvent, DeliveryEvent, OutboxEvent, ScheduledEvent, WsSendEvent, WsConnectionEvent } from './core/diagnostics.ts';

@@ -39,13 +39,13 @@ export interface PublishEvent {
   via: 'direct' | 'outbox';
 }
 
-/** A delivery's progress in the worker (plain channel). `in flight` = received − settled. */
+/** A delivery's progress in the worker (plain channel). `in flight` = received − settled; 'requeued' (shutdown, a dependency down, a failed settle) settles it too. */
 export interface DeliveryEvent {
   handler: string;
   queue: string;
   messageId: string;
   attempt: number;
-  outcome: 'received' | 'acked' | 'retried' | 'dead-lettered';
+  outcome: 'received' | 'acked' | 'retried' | 'dead-lettered' | 'requeued';
   /** Handling time, on settlement. */
   durationMs?: number;
 }

@@ -6,7 +6,7 @@
 // publishTimeoutMs.
 import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
-import { JararacaError, redactUrl, RepeatedLog, type ConsumerHandle, type DeadLetter, type DeadLetterAdmin, type Delivery, type MessageTransport, type OutgoingMessage, type QueueSpec, type Settlement } from 'jararaca';
+import { JararacaError, redactUrl, RepeatedLog, tracingChannel, type ConsumerHandle, type DeadLetter, type DeadLetterAdmin, type Delivery, type MessageTransport, type OutgoingMessage, type QueueSpec, type Settlement } from 'jararaca';
 import { refusedError } from './amqp-refused.ts';
 import type { Logger } from 'pino';
 import { delayBucket, errorHeader, HEADER, isBookkeeping, publicHeaders } from './routing.ts';
@@ -534,7 +534,7 @@ export class AmqpTransport implements MessageTransport {
       }
       const sent = sendConfirmed(pub, exchange, m.topic, m.body, props);
       sent.confirmed.catch(() => undefined);
-      confirms.push(sent.confirmed);
+      confirms.push(publishes.hasSubscribers ? publishes.tracePromise(() => sent.confirmed, { message: m.name, topic: m.topic, exchange, messageId: m.messageId, headers: props.headers!, via: 'direct' }) : sent.confirmed);
       if (!sent.accepted) await drained(pub); // back-pressure: the channel's buffer is full
     }
     return confirms;
@@ -608,6 +608,9 @@ export class AmqpTransport implements MessageTransport {
     return ch;
   }
 }
+
+// Each publish's confirm, for observers (metrics: confirm latency; telemetry: a span).
+const publishes = tracingChannel('jararaca:message-bus:publish');
 
 function sendConfirmed(ch: ConfirmChannel, exchange: string, routingKey: string, body: Buffer, props: Options.Publish): { accepted: boolean; confirmed: Promise<void> } {
   let accepted = true;
