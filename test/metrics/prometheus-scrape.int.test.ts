@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { freePort, http, repoRoot, runHost, servers, spawnHost, tempDir, uniqueName, type SpawnedHost } from '../support/host.ts';
 import { eventually } from '../support/eventually.ts';
-import { promtoolCheck, scrape } from './scrape.ts';
+import { WebSocket } from 'ws';
+import { promtoolCheck, scrape, valueOf } from './scrape.ts';
 
 const config = path.join(repoRoot, 'examples/tasks/service.yaml');
 const database = uniqueName('metrics_prom');
@@ -94,6 +95,27 @@ describe('Prometheus scrapes the tasks example, one role per process', () => {
       return res.data.result.length > 0 && res.data.result;
     }, { timeoutMs: 15000, intervalMs: 250 });
     assert.ok(executions.length >= 1);
+    // The outbox relay's gauges (the example's outbox is on knex-session), and a WebSocket client counted.
+    const client = new WebSocket(`ws://${targets.http}/ws`);
+    await new Promise((resolve, reject) => client.once('open', resolve).once('error', reject));
+    try {
+      const webText = await eventually('outbox and WebSocket metrics', async () => {
+        const t = await scrape(`http://${targets.http}/metrics`);
+        return t.includes('jararaca_outbox_pending{connection="default"}') && valueOf(t, 'jararaca_websocket_connections', { endpoint: '/ws' }) === 1 && t;
+      }, { timeoutMs: 15000, intervalMs: 250 });
+      assert.equal(valueOf(webText, 'jararaca_outbox_pending', { connection: 'default' }), 0);
+    } finally {
+      client.close();
+    }
+    const workerText = await eventually('the TaskCreated handled', async () => {
+      const t = await scrape(`http://${targets.worker}/metrics`);
+      return valueOf(t, 'jararaca_messages_settled_total', { handler: 'markDone', outcome: 'acked' }) >= 1 && t;
+    }, { timeoutMs: 15000, intervalMs: 250 });
+    assert.equal(valueOf(workerText, 'jararaca_messages_in_flight'), 0);
+    // Whichever process's outbox relay sent the TaskCreated (each role runs one), it was confirmed once.
+    let confirmed = 0;
+    for (const target of Object.values(targets)) confirmed += valueOf(await scrape(`http://${target}/metrics`), 'jararaca_messages_published_total', { message: 'TaskCreated', outcome: 'confirmed' });
+    assert.equal(confirmed, 1);
     for (const [role, target] of Object.entries(targets)) {
       const check = promtoolCheck(await scrape(`http://${target}/metrics`));
       assert.equal(check.code, 0, `${role}: ${check.output}`);
