@@ -23,7 +23,7 @@ export default definePlugin({
     const path = options.path ?? '/metrics';
     // Made at start (the OTLP reader starts a timer, the runtime gauges a monitor): `validate` sets plugins up without starting them.
     let live: { metrics: Metrics; instruments: Instruments; unsubscribe: () => void; server?: MetricsServer } | undefined;
-    let intercept: ((execution: Parameters<ReturnType<typeof executionInterceptor>>[0], next: () => Promise<unknown>) => Promise<unknown>) | undefined;
+    let interceptor: ReturnType<typeof executionInterceptor> | undefined;
     const render = () => live?.metrics.render() ?? Promise.resolve('');
     const serve = (app: FastifyInstance) => {
       app.get(path, { logLevel: 'warn' }, async (_request, reply) => reply.type(CONTENT_TYPE).send(await render()));
@@ -36,7 +36,7 @@ export default definePlugin({
         const meter = metrics.provider.getMeter('jararaca');
         const instruments = createInstruments(meter);
         live = { metrics, instruments, unsubscribe: subscribeChannels(meter, instruments) };
-        intercept = executionInterceptor(instruments);
+        interceptor = executionInterceptor(instruments);
         if (options.port !== undefined) {
           live.server = await startMetricsServer(path, options.port, options.host ?? '0.0.0.0', render, ctx.logger);
           ctx.logger.info({ port: live.server.port, path }, `metrics on port ${live.server.port} at ${path}`);
@@ -46,13 +46,13 @@ export default definePlugin({
       async stop() {
         const was = live;
         live = undefined;
-        intercept = undefined;
+        interceptor = undefined;
         if (!was) return;
         was.unsubscribe();
         await was.server?.close();
         await was.metrics.shutdown();
       },
-      intercept: (execution, next) => (intercept ? intercept(execution, next) : next()),
+      intercept: (execution, next) => (interceptor ? interceptor(execution, next) : next()),
       http(app) {
         if (!live) return;
         countHttpRequests(app, live.instruments);
