@@ -8,6 +8,8 @@ const BASELINE = 'bare Fastify 5';
 const SUBJECT = 'jararaca-host (3 interceptors + scoped provider)';
 const FLOOR = 'bare Fastify 5 + AsyncLocalStorage.run';
 
+/** Set BENCH_HTTP_CONFIG=service-metrics.yaml to run the subject with another fixture of bench/fixtures/http/. */
+const subjectConfig = process.env.BENCH_HTTP_CONFIG ?? 'service.yaml';
 /** Set BENCH_HTTP_CPU_PROF=DIR to write a V8 CPU profile of the host process into DIR. */
 const profileDir = process.env.BENCH_HTTP_CPU_PROF;
 
@@ -24,7 +26,7 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
   };
   const startSubject = async () => {
     const port = await freePort();
-    return startServer([...profileArgs, hostBin, '--config', path.join(fixtures, 'http/service.yaml'), '--role', 'http', '--port', String(port)], {
+    return startServer([...profileArgs, hostBin, '--config', path.join(fixtures, 'http', subjectConfig), '--role', 'http', '--port', String(port)], {
       port,
       readyPath: '/health/ready',
       env: { LOG_LEVEL: 'warn' },

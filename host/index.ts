@@ -52,6 +52,8 @@ export type { Timers, TimeoutOptions } from './runtime/abort.ts';
 export { drain } from './runtime/drain.ts';
 export { serviceFetch, UpstreamUnavailableError } from './runtime/service-fetch.ts';
 export type { ServiceFetchOptions } from './runtime/service-fetch.ts';
+export { HEALTH_ROUTES_CAPABILITY } from './runtime/health-server.ts';
+export type { HealthRoutes } from './runtime/health-server.ts';
 export type { DrainOptions } from './runtime/drain.ts';
 export { tracingChannel, eventChannel } from './core/diagnostics.ts';
 export type { TracingChannels, EventChannels, TypedChannel, TransactionEvent, StageEvent, PublishEvent, DeliveryEvent, OutboxEvent, ScheduledEvent, WsSendEvent, WsConnectionEvent, HttpClientEvent } from './core/diagnostics.ts';

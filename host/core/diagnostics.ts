@@ -44,13 +44,13 @@ export interface PublishEvent {
   via: 'direct' | 'outbox';
 }
 
-/** A delivery's progress in the worker (plain channel). `in flight` = received − settled. */
+/** A delivery's progress in the worker (plain channel). `in flight` = received − settled; 'requeued' (shutdown, a dependency down, a failed settle) settles it too. */
 export interface DeliveryEvent {
   handler: string;
   queue: string;
   messageId: string;
   attempt: number;
-  outcome: 'received' | 'acked' | 'retried' | 'dead-lettered';
+  outcome: 'received' | 'acked' | 'retried' | 'dead-lettered' | 'requeued';
   /** Handling time, on settlement. */
   durationMs?: number;
 }
@@ -73,16 +73,15 @@ export interface ScheduledEvent {
   durationMs?: number;
 }
 
-/** A WebSocket send leaving this process (tracing channel around the staging flush or the send). */
+/**
+ * An execution's WebSocket sends leaving this process for the backend (tracing channel around the
+ * flush). Frames a slow client could not take are `dropped` events of the connection channel.
+ */
 export interface WsSendEvent {
   /** The first send of the flush ('send' to rooms, 'sendTo' connections, 'broadcast'). */
   method: 'send' | 'sendTo' | 'broadcast';
   /** Frames (send calls) in this flush, when it is one. */
   frames?: number;
-  /** Frames delivered to local sockets, set at the end. */
-  delivered?: number;
-  /** Frames not delivered (closed or backpressured sockets), set at the end. */
-  dropped?: number;
 }
 
 /** A WebSocket connection opening or closing, or a frame (plain channel). */

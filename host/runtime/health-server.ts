@@ -5,11 +5,20 @@ import type { Logger } from 'pino';
 import { redactUrl } from '../core/logger.ts';
 import type { HealthReport } from '../core/plugin.ts';
 
-/** What the endpoints read: the host's readiness and its logger. */
+/** What the endpoints read: the host's readiness, its logger, and plugins' extra routes. */
 export interface HealthSource {
   health(): HealthReport & { checks: Record<string, HealthReport> };
   readonly logger: Logger;
+  capabilities<T>(name: string): T[];
 }
+
+/**
+ * A capability (`provides: { [HEALTH_ROUTES_CAPABILITY]: (app) => app.get(...) }`): routes a plugin
+ * adds to the stand-alone health server of the worker and scheduler roles (the metrics plugin's
+ * /metrics). On the HTTP role's server a plugin uses its `http(app)` member instead.
+ */
+export const HEALTH_ROUTES_CAPABILITY = 'jararaca.health-routes';
+export type HealthRoutes = (app: FastifyInstance) => void | Promise<void>;
 
 /** GET /health/live (the process answers) and /health/ready (started, and every plugin ready). */
 export function registerHealthRoutes(app: FastifyInstance, host: HealthSource): void {
@@ -27,10 +36,11 @@ export interface HealthServer {
   stop(): Promise<void>;
 }
 
-/** Only /health/*, on `port` (0 picks a free one). */
+/** /health/* and plugins' health routes, on `port` (0 picks a free one). */
 export async function startHealthServer(host: HealthSource, port: number, hostname = '0.0.0.0'): Promise<HealthServer> {
   const app = Fastify({ loggerInstance: host.logger.child({ role: 'health' }) as FastifyBaseLogger, forceCloseConnections: true });
   registerHealthRoutes(app as unknown as FastifyInstance, host);
+  for (const add of host.capabilities<HealthRoutes>(HEALTH_ROUTES_CAPABILITY)) await add(app as unknown as FastifyInstance);
   await app.listen({ host: hostname, port });
   return { port: (app.server.address() as { port: number }).port, stop: () => app.close() };
 }

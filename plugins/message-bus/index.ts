@@ -123,6 +123,7 @@ export default definePlugin({
             batchSize: outboxOptions?.batchSize ?? 200,
             leaseMs: outboxOptions?.leaseMs ?? Math.max(30000, 3 * publishTimeoutMs),
             retentionMs: outboxOptions?.retentionMs ?? 3600000,
+            connection: outboxConnection,
           })
         : undefined;
     const inboxAll = inboxOptions?.allHandlers ?? true;

@@ -3,7 +3,7 @@
 // commit (nudge), and every pollMs for rows of other processes (one that died) and delayed rows
 // that came due; backs off while the broker or the database is away; prunes sent rows.
 import { randomUUID } from 'node:crypto';
-import { JararacaError, type MessageTransport } from 'jararaca';
+import { eventChannel, JararacaError, type MessageTransport } from 'jararaca';
 import type { Knex } from 'jararaca/knex-session';
 import type { Logger } from 'pino';
 import type { OutboxStats, OutboxStore } from './outbox-store.ts';
@@ -16,7 +16,12 @@ export interface RelaySettings {
   batchSize: number;
   leaseMs: number;
   retentionMs: number;
+  /** The knex-session connection the outbox is on, for the outbox channel's events. */
+  connection?: string;
 }
+
+// Pending count and lag after each stats refresh, for metrics (jararaca:message-bus:outbox).
+const outboxEvents = eventChannel('jararaca:message-bus:outbox');
 
 const STATS_EVERY_MS = 2000;
 const MAX_BACKOFF_MS = 5000;
@@ -156,6 +161,7 @@ export class OutboxRelay {
     if (now - this.#statsAt >= STATS_EVERY_MS) {
       this.#statsAt = now;
       this.#stats = await this.#store.stats(this.#knex());
+      if (outboxEvents.hasSubscribers) outboxEvents.publish({ connection: this.#s.connection ?? 'default', ...this.#stats });
     }
     if (now - this.#prunedAt >= pruneEveryMs(this.#s.retentionMs)) {
       this.#prunedAt = now;

@@ -2,8 +2,11 @@
 // rooms. Every write goes through LocalConnection.write: never to a closed socket, and a client
 // that does not read (its send buffer is full) is closed with 1013 instead of slowing the others.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Execution } from 'jararaca';
+import { eventChannel, type Execution } from 'jararaca';
 import { WebSocket } from 'ws';
+
+// Connections opening and closing, frames in and out, frames dropped (metrics subscribe).
+export const wsEvents = eventChannel('jararaca:websocket:connection');
 
 /** What handlers see of a connection. */
 export interface WsConnection {
@@ -62,11 +65,13 @@ export class LocalConnection implements WsConnection {
   write(frame: Buffer, binary = false): boolean {
     if (!this.open) return false;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+      if (wsEvents.hasSubscribers) wsEvents.publish({ endpoint: this.path, event: 'dropped' });
       this.onSlow(this);
       this.close(SLOW_CONSUMER, 'slow consumer: send buffer full', true);
       return false;
     }
     this.socket.send(frame, { binary });
+    if (wsEvents.hasSubscribers) wsEvents.publish({ endpoint: this.path, event: 'frame-out' });
     return true;
   }
 

@@ -7,7 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify
 import { ClientGoneAbort, drain, HttpError, mappedError, RepeatedLog, ShutdownAbort, type ErrorCode, type Execution, type HandlerInfo, type PluginContext } from 'jararaca';
 import type { RawData, WebSocket } from 'ws';
 import type { WsPacket } from './backend.ts';
-import { LocalConnection, type ConnectionRegistry } from './connection.ts';
+import { LocalConnection, wsEvents, type ConnectionRegistry } from './connection.ts';
 import { WS_KIND, type WsEventDetails } from './decorators.ts';
 import type { Endpoint } from './endpoints.ts';
 import { encodeFrame, encodeMessage, frameBytes, type WsOutgoing } from './manager.ts';
@@ -127,6 +127,7 @@ export class WebSocketServer {
     );
     const logger = request.log.child({ connectionId: connection.id });
     this.registry.add(connection);
+    if (wsEvents.hasSubscribers) wsEvents.publish({ endpoint: endpoint.path, event: 'open' });
     // A connection refused by @OnConnect never was: its @OnClose does not run.
     let accepted = !endpoint.connect;
     connection.accepted = accepted;
@@ -135,6 +136,7 @@ export class WebSocketServer {
     socket.on('message', (raw, isBinary) => this.#onFrame(endpoint, connection, logger, raw, isBinary));
     socket.once('close', (code, reason) => {
       this.registry.remove(connection);
+      if (wsEvents.hasSubscribers) wsEvents.publish({ endpoint: endpoint.path, event: 'close' });
       // A message handler still running has nobody to answer: its signal tells it.
       if (connection.running?.event === 'message') {
         connection.running.execution?.abort(this.#stopping ? new ShutdownAbort('http') : new ClientGoneAbort(`${connection.running.handler} (websocket connection ${connection.id})`));
@@ -179,6 +181,7 @@ export class WebSocketServer {
   }
 
   #onFrame(endpoint: Endpoint, connection: LocalConnection, logger: FastifyBaseLogger, raw: RawData, isBinary: boolean): void {
+    if (wsEvents.hasSubscribers) wsEvents.publish({ endpoint: endpoint.path, event: 'frame-in' });
     // Frames still arriving after the close began: nobody will read an answer, nothing to log.
     if (!connection.open) return;
     if (connection.pending >= this.options.maxPendingMessages) {

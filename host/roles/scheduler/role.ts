@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { ScheduledFire } from './decorator.ts';
 import { Scheduler } from './scheduler.ts';
 import { buildLock, describeLockPlan, planServiceLock } from './select-lock.ts';
+import { reportFire, reportFired } from './slot-events.ts';
 
 /** `jararaca-host validate`: the actions with their next fires, and the lock (a scheduler.lock no declared plugin serves is an error here too). */
 export function describeScheduledActions(host: Host, now = Date.now()): string[] {
@@ -39,8 +40,10 @@ export async function startSchedulerRole(host: Host, options: Pick<RoleOptions, 
     logger,
     clock,
     leaseTtlMs: settings.leaseTtlMs,
+    onFire: reportFire,
     run: (action, fire) => {
       const { handler } = byName.get(action.name)!;
+      reportFired(action.name, fire.slot, fire.firedAt);
       const slot = fire.slot.toISOString();
       return host.execute(
         {

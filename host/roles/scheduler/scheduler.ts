@@ -4,6 +4,7 @@
 import { runWithTimeout, ShutdownAbort } from '../../runtime/abort.ts';
 import { drain } from '../../runtime/drain.ts';
 import type { CronSchedule } from './cron.ts';
+import { eventChannel } from '../../core/diagnostics.ts';
 import { JararacaError } from '../../core/errors.ts';
 import { GuardRejected } from '../../core/middleware.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -65,6 +66,8 @@ export interface SchedulerOptions {
   /** Called with every fire's record (tests, benchmarks). */
   onFire?(record: FireRecord): void;
 }
+
+const slots = eventChannel('jararaca:scheduler:slot');
 
 // Node timers hold at most ~24.8 days; far slots are re-armed in steps.
 const MAX_TIMER_MS = 60 * 60 * 1000;
@@ -168,6 +171,8 @@ export class Scheduler {
     let missed = -1;
     const { schedule } = state.config;
     for (let t = schedule.next(state.lastSlot); t !== undefined && t <= now && missed < 10000; t = schedule.next(t)) {
+      // A slot passed over for a later one: 'missed' on the slot channel (metrics count them).
+      if (due !== undefined && slots.hasSubscribers) slots.publish({ action: state.config.name, slot: new Date(due).toISOString(), outcome: 'missed', lagMs: now - due });
       due = t;
       missed++;
     }

@@ -17,6 +17,7 @@ import { drain } from '../../runtime/drain.ts';
 import { startHealthServer } from '../../runtime/health-server.ts';
 import { selectByName } from '../../runtime/name-filter.ts';
 import { DependencyGate } from './dependency-gate.ts';
+import { reportReceived, reportSettled } from './delivery-events.ts';
 import {
   handlerProblems,
   planHandlers,
@@ -91,6 +92,9 @@ interface InFlight {
   execution?: Execution<'message'>;
   settled: boolean;
   done: Promise<void>;
+  /** For the delivery channel: the handler taking it, and when (0: nobody listens, or never taken). */
+  plan?: MessageHandlerPlan;
+  startedAt: number;
 }
 
 export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {}): Promise<RoleHandle> {
@@ -118,7 +122,9 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
     entry.settled = true;
     try {
       await transport!.settle(entry.delivery, settlement);
+      if (entry.plan) reportSettled(entry.plan, entry.delivery, settlement.action, entry.startedAt);
     } catch (err) {
+      if (entry.plan) reportSettled(entry.plan, entry.delivery, 'requeue', entry.startedAt);
       // Not settled: the broker redelivers it once the channel is gone; nothing is lost.
       log.warn({ err, settlement: settlement.action }, 'could not settle the message; it goes back to its queue (or is redelivered when the channel closes)');
     }
@@ -218,13 +224,15 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
       };
       consumers.push(
         await transport.consume(plan.queue, plan.prefetch, (delivery) => {
-          const entry: InFlight = { delivery, settled: false, done: NOTHING };
+          const entry: InFlight = { delivery, settled: false, done: NOTHING, startedAt: 0 };
           // Stopping, or paused and this one was already on its way: back to the queue.
           if (stopping || gate.paused) {
             void settle(entry, { action: 'requeue' }, logger as FastifyBaseLogger);
             return;
           }
           inFlight.add(entry);
+          entry.plan = plan;
+          entry.startedAt = reportReceived(plan, delivery);
           entry.done = handle(plan, log, invoke, entry);
         }),
       );
