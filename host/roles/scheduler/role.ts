@@ -7,6 +7,7 @@ import { describeScheduledActions as describeActions, resolveActions } from './a
 import { systemClock, type Clock } from './clock.ts';
 import type { ScheduledFire } from './decorator.ts';
 import { Scheduler } from './scheduler.ts';
+import { replicaId } from '../../core/replica.ts';
 import { buildLock, describeLockPlan, planServiceLock } from './select-lock.ts';
 
 /** `jararaca-host validate`: the actions with their next fires, and the lock (a scheduler.lock no declared plugin serves is an error here too). */
@@ -39,6 +40,7 @@ export async function startSchedulerRole(host: Host, options: Pick<RoleOptions, 
     logger,
     clock,
     leaseTtlMs: settings.leaseTtlMs,
+    replica: replicaId(),
     run: (action, fire) => {
       const { handler } = byName.get(action.name)!;
       const slot = fire.slot.toISOString();
