@@ -34,10 +34,15 @@ export type { RepeatedLogOptions, RepeatLevel, LevelLogger } from './core/repeat
 export type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export { ScheduledAction } from './roles/scheduler/decorator.ts';
 export type { ScheduledActionOptions, ScheduledActionSpec, ScheduledDetails, ScheduledFire, OverlapPolicy, CatchUpPolicy } from './roles/scheduler/decorator.ts';
-export { SCHEDULER_LOCK_CAPABILITY } from './roles/scheduler/lock.ts';
 export { HTTP_ERROR_FIELDS_CAPABILITY } from './roles/http/error-fields.ts';
 export type { HttpErrorFields } from './roles/http/error-fields.ts';
-export type { SchedulerLock, SchedulerLockProvider, Lease } from './roles/scheduler/lock.ts';
+export { SCHEDULER_LOCK_CAPABILITY, DEFAULT_HISTORY_RETENTION } from './roles/scheduler/lock.ts';
+export type { SchedulerLock, SchedulerLockProvider, Lease, ActionRun, ActionPause, HistoryRetention } from './roles/scheduler/lock.ts';
+export { serviceSchedulerLock } from './roles/scheduler/select-lock.ts';
+export type { LockChoice } from './roles/scheduler/select-lock.ts';
+export { parseCron } from './roles/scheduler/cron.ts';
+export type { CronSchedule } from './roles/scheduler/cron.ts';
+export { replicaId } from './core/replica.ts';
 export { defineMessage, MessageBusController, MessageHandler, MessageValidationError, planHandlers, queueSpecs, TRANSPORT_CAPABILITY } from './roles/worker/messages.ts';
 export { Unrecoverable, RetryLater } from './roles/worker/settlement.ts';
 export type {

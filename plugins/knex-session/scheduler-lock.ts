@@ -6,7 +6,7 @@
 // or, with no scheduler.lock, on this plugin's knex when it is PostgreSQL (PGlite is one
 // process's database: no lock across replicas).
 import { randomUUID } from 'node:crypto';
-import { JararacaError, redactUrl, SCHEDULER_LOCK_CAPABILITY, type Lease, type SchedulerLock, type SchedulerLockProvider } from 'jararaca';
+import { JararacaError, redactUrl, SCHEDULER_LOCK_CAPABILITY, type ActionPause, type ActionRun, type HistoryRetention, type Lease, type SchedulerLock, type SchedulerLockProvider } from 'jararaca';
 import knex, { type Knex } from 'knex';
 import type { Engine } from './engine.ts';
 
@@ -15,6 +15,9 @@ export type SqlRunner = (sql: string, params: readonly unknown[]) => Promise<Arr
 
 const FIRES = 'jararaca_scheduler_fires';
 const LEASES = 'jararaca_scheduler_leases';
+// The console's history of runs and pause flags (optional members of SchedulerLock).
+const RUNS = 'jararaca_scheduler_runs';
+const PAUSES = 'jararaca_scheduler_pauses';
 // Keeps a day of history (and always the latest fire of each action, which claims compare to).
 const RETENTION = "interval '1 day'";
 const CLEANUP_EVERY_MS = 60 * 60 * 1000;
@@ -48,6 +51,13 @@ export class PostgresLock implements SchedulerLock {
          CREATE TABLE IF NOT EXISTS ${LEASES} (
            service text NOT NULL, key text NOT NULL, owner text NOT NULL, expires_at timestamptz NOT NULL,
            PRIMARY KEY (service, key));
+         CREATE TABLE IF NOT EXISTS ${RUNS} (
+           id bigserial PRIMARY KEY, service text NOT NULL, action text NOT NULL, slot timestamptz NOT NULL,
+           run jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT clock_timestamp());
+         CREATE INDEX IF NOT EXISTS ${RUNS}_by_action ON ${RUNS} (service, action, id DESC);
+         CREATE TABLE IF NOT EXISTS ${PAUSES} (
+           service text NOT NULL, action text NOT NULL, pause jsonb NOT NULL,
+           PRIMARY KEY (service, action));
        END $$`,
       [],
     );
@@ -90,6 +100,37 @@ export class PostgresLock implements SchedulerLock {
         await this.#run(`DELETE FROM ${LEASES} WHERE service = ? AND key = ? AND owner = ?`, [this.#service, key, token]);
       },
     };
+  }
+
+  async recordRun(run: ActionRun, retention: HistoryRetention): Promise<void> {
+    await this.#run(`INSERT INTO ${RUNS} (service, action, slot, run) VALUES (?, ?, ?::timestamptz, ?::jsonb)`, [this.#service, run.action, new Date(run.slot).toISOString(), JSON.stringify(run)]);
+    // Keeps the newest `perAction` rows that are younger than maxAgeMs (one indexed statement).
+    await this.#run(
+      `DELETE FROM ${RUNS} WHERE service = ? AND action = ? AND (recorded_at < clock_timestamp() - ? * interval '1 millisecond'
+         OR id <= (SELECT id FROM ${RUNS} WHERE service = ? AND action = ? ORDER BY id DESC OFFSET ? LIMIT 1))`,
+      [this.#service, run.action, retention.maxAgeMs, this.#service, run.action, retention.perAction],
+    );
+  }
+
+  async runs(action: string, options: { limit: number; before?: number }): Promise<ActionRun[]> {
+    const rows = await this.#run(
+      `SELECT run FROM ${RUNS} WHERE service = ? AND action = ? ${options.before === undefined ? '' : 'AND slot < ?::timestamptz'} ORDER BY id DESC LIMIT ?`,
+      [this.#service, action, ...(options.before === undefined ? [] : [new Date(options.before).toISOString()]), options.limit],
+    );
+    return rows.map((r) => r.run as ActionRun);
+  }
+
+  async setPaused(action: string, pause: ActionPause | undefined): Promise<void> {
+    if (pause) {
+      await this.#run(`INSERT INTO ${PAUSES} (service, action, pause) VALUES (?, ?, ?::jsonb) ON CONFLICT (service, action) DO UPDATE SET pause = excluded.pause`, [this.#service, action, JSON.stringify(pause)]);
+    } else {
+      await this.#run(`DELETE FROM ${PAUSES} WHERE service = ? AND action = ?`, [this.#service, action]);
+    }
+  }
+
+  async pauses(): Promise<Record<string, ActionPause>> {
+    const rows = await this.#run(`SELECT action, pause FROM ${PAUSES} WHERE service = ?`, [this.#service]);
+    return Object.fromEntries(rows.map((r) => [r.action as string, r.pause as ActionPause]));
   }
 
   async #cleanup(): Promise<void> {

@@ -4,7 +4,7 @@
 // extends or deletes a lease that expired and was taken by another.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { redactUrl, type Lease, type SchedulerLock, type SchedulerLockProvider } from 'jararaca';
+import { redactUrl, type ActionPause, type ActionRun, type HistoryRetention, type Lease, type SchedulerLock, type SchedulerLockProvider } from 'jararaca';
 
 const CLAIM = `
 local last = tonumber(redis.call('GET', KEYS[1]) or '-1')
@@ -58,6 +58,28 @@ export class RedisLock implements SchedulerLock {
         await this.#client.eval(RELEASE, 1, redisKey, token);
       },
     };
+  }
+
+  // History: a list per action (newest first), trimmed to perAction; runs older than
+  // maxAgeMs go with the list, which expires maxAgeMs after its latest run. Pauses: one hash.
+  async recordRun(run: ActionRun, retention: HistoryRetention): Promise<void> {
+    const key = `${this.#prefix}runs:${run.action}`;
+    await this.#client.multi().lpush(key, JSON.stringify(run)).ltrim(key, 0, retention.perAction - 1).pexpire(key, retention.maxAgeMs).exec();
+  }
+
+  async runs(action: string, options: { limit: number; before?: number }): Promise<ActionRun[]> {
+    const all = (await this.#client.lrange(`${this.#prefix}runs:${action}`, 0, -1)).map((t) => JSON.parse(t) as ActionRun);
+    return all.filter((r) => options.before === undefined || r.slot < options.before).slice(0, options.limit);
+  }
+
+  async setPaused(action: string, pause: ActionPause | undefined): Promise<void> {
+    if (pause) await this.#client.hset(`${this.#prefix}paused`, action, JSON.stringify(pause));
+    else await this.#client.hdel(`${this.#prefix}paused`, action);
+  }
+
+  async pauses(): Promise<Record<string, ActionPause>> {
+    const all = await this.#client.hgetall(`${this.#prefix}paused`);
+    return Object.fromEntries(Object.entries(all).map(([action, text]) => [action, JSON.parse(text) as ActionPause]));
   }
 
   async close(): Promise<void> {

@@ -106,5 +106,19 @@ for (const [kind, url] of Object.entries(backends)) {
       await eventually('another replica to take the lease after its TTL', async () => (await b.acquire('run:crash', 5000)) !== undefined);
       assert.equal(await lease.renew(), false, 'the dead holder cannot renew it back');
     });
+
+    test('the history of runs is shared, newest first, trimmed to its retention; a pause is seen by every replica', async () => {
+      const base = Date.parse('2024-02-01T00:00:00.000Z');
+      for (let i = 0; i < 5; i++) {
+        await (i % 2 ? a : b).recordRun!({ action: 'hist', slot: base + i * 1000, trigger: 'schedule', outcome: 'ok', firedAt: Date.now(), replica: i % 2 ? 'a' : 'b' }, { perAction: 3, maxAgeMs: 60_000 });
+      }
+      const runs = await b.runs!('hist', { limit: 10 });
+      assert.deepEqual(runs.map((r) => r.slot), [base + 4000, base + 3000, base + 2000], 'the newest three');
+      assert.deepEqual((await a.runs!('hist', { limit: 10, before: base + 3000 })).map((r) => r.slot), [base + 2000]);
+      await a.setPaused!('hist', { by: 'ops', at: base });
+      assert.deepEqual(await b.pauses!(), { hist: { by: 'ops', at: base } });
+      await b.setPaused!('hist', undefined);
+      assert.deepEqual(await a.pauses!(), {});
+    });
   });
 }

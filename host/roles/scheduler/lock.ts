@@ -24,7 +24,52 @@ export interface SchedulerLock {
   /** Takes the lease `key` for `ttlMs` if nobody holds it; undefined when taken. */
   acquire(key: string, ttlMs: number): Promise<Lease | undefined>;
   close(): Promise<void>;
+  // Optional, for the operations console (plugins/console): a history of runs and pause flags,
+  // kept in the same store. A backend without them has no history, and nothing can be paused.
+  /** Stores one run; trims the action's history to `retention`. */
+  recordRun?(run: ActionRun, retention: HistoryRetention): Promise<void>;
+  /** The action's runs, newest first (slot before `before`, when given). */
+  runs?(action: string, options: { limit: number; before?: number }): Promise<ActionRun[]>;
+  /** Pauses (`pause` given) or resumes an action for every replica. */
+  setPaused?(action: string, pause: ActionPause | undefined): Promise<void>;
+  /** Every paused action. Each replica reads it before firing a slot. */
+  pauses?(): Promise<Record<string, ActionPause>>;
 }
+
+/** One run of a scheduled action, as the history keeps it. */
+export interface ActionRun {
+  action: string;
+  /** The slot (epoch ms); for a run started by hand, when it was asked for. */
+  slot: number;
+  /** `schedule`, `catch-up` (the slot fired at start) or `manual` (run now). */
+  trigger: 'schedule' | 'catch-up' | 'manual';
+  outcome: 'ok' | 'failed' | 'timeout' | 'aborted' | 'skipped';
+  firedAt?: number;
+  lagMs?: number;
+  durationMs?: number;
+  /** The process that ran it (replicaId()). */
+  replica: string;
+  reason?: string;
+  /** The error's message, when it failed. */
+  error?: string;
+  /** Who asked for a manual run. */
+  by?: string;
+}
+
+export interface ActionPause {
+  /** Who paused it. */
+  by?: string;
+  /** When (epoch ms). */
+  at: number;
+}
+
+/** How much history a backend keeps per action: the newest `perAction` runs no older than `maxAgeMs`. */
+export interface HistoryRetention {
+  perAction: number;
+  maxAgeMs: number;
+}
+
+export const DEFAULT_HISTORY_RETENTION: HistoryRetention = { perAction: 500, maxAgeMs: 7 * 24 * 60 * 60 * 1000 };
 
 /**
  * The capability name under which a plugin offers a lock backend: its setup() returns

@@ -1,6 +1,11 @@
 // One process's locks: for a single scheduler replica, for non-exclusive actions, and for tests.
 import type { Clock } from './clock.ts';
-import type { Lease, SchedulerLock } from './lock.ts';
+import type { ActionPause, ActionRun, HistoryRetention, Lease, SchedulerLock } from './lock.ts';
+
+// History and pauses are the process's, shared by every MemoryLock in it: the console (http
+// role) and the scheduler role of one `--role all` process see the same ones.
+const history = new Map<string, ActionRun[]>();
+const paused = new Map<string, ActionPause>();
 
 export class MemoryLock implements SchedulerLock {
   readonly kind = 'memory';
@@ -38,6 +43,27 @@ export class MemoryLock implements SchedulerLock {
         if (this.#leases.get(key)?.token === token) this.#leases.delete(key);
       },
     };
+  }
+
+  async recordRun(run: ActionRun, retention: HistoryRetention): Promise<void> {
+    const runs = history.get(run.action) ?? [];
+    runs.unshift(run);
+    const oldest = this.#clock.now() - retention.maxAgeMs;
+    history.set(run.action, runs.slice(0, retention.perAction).filter((r) => (r.firedAt ?? r.slot) >= oldest));
+  }
+
+  async runs(action: string, options: { limit: number; before?: number }): Promise<ActionRun[]> {
+    const runs = history.get(action) ?? [];
+    return runs.filter((r) => options.before === undefined || r.slot < options.before).slice(0, options.limit);
+  }
+
+  async setPaused(action: string, pause: ActionPause | undefined): Promise<void> {
+    if (pause) paused.set(action, pause);
+    else paused.delete(action);
+  }
+
+  async pauses(): Promise<Record<string, ActionPause>> {
+    return Object.fromEntries(paused);
   }
 
   async close(): Promise<void> {}

@@ -7,6 +7,7 @@ import { describeScheduledActions as describeActions, resolveActions } from './a
 import { systemClock, type Clock } from './clock.ts';
 import type { ScheduledFire } from './decorator.ts';
 import { Scheduler } from './scheduler.ts';
+import { replicaId } from '../../core/replica.ts';
 import { buildLock, describeLockPlan, planServiceLock } from './select-lock.ts';
 import { reportFire, reportFired } from './slot-events.ts';
 
@@ -41,6 +42,7 @@ export async function startSchedulerRole(host: Host, options: Pick<RoleOptions, 
     clock,
     leaseTtlMs: settings.leaseTtlMs,
     onFire: reportFire,
+    replica: replicaId(),
     run: (action, fire) => {
       const { handler } = byName.get(action.name)!;
       reportFired(action.name, fire.slot, fire.firedAt);

@@ -9,7 +9,7 @@ import { JararacaError } from '../../core/errors.ts';
 import { GuardRejected } from '../../core/middleware.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { CatchUpPolicy, OverlapPolicy } from './decorator.ts';
-import type { Lease, SchedulerLock } from './lock.ts';
+import { DEFAULT_HISTORY_RETENTION, type HistoryRetention, type Lease, type SchedulerLock } from './lock.ts';
 import { MemoryLock } from './memory-lock.ts';
 
 export interface ActionConfig {
@@ -63,6 +63,10 @@ export interface SchedulerOptions {
   bufferPollMs?: number;
   /** After the shutdown deadline aborts the runs, how long to wait for them to return (default 1000). */
   abortGraceMs?: number;
+  /** Names this process in the history of runs (replicaId()). */
+  replica?: string;
+  /** How much history of runs the lock's store keeps (when it keeps one). */
+  retention?: HistoryRetention;
   /** Called with every fire's record (tests, benchmarks). */
   onFire?(record: FireRecord): void;
 }
@@ -87,6 +91,7 @@ export class Scheduler {
   readonly #clock: Clock;
   readonly #states: ActionState[];
   readonly #leaseTtl: number;
+  readonly #writes = new Set<Promise<void>>();
   #stopping = false;
   #started = false;
 
@@ -139,6 +144,7 @@ export class Scheduler {
         },
       },
     );
+    await Promise.allSettled([...this.#writes]);
   }
 
   #track(state: ActionState, task: Promise<void>): void {
@@ -191,6 +197,11 @@ export class Scheduler {
     try {
       if (!(await state.lock.claim(config.name, slot))) {
         this.#options.logger.debug({ action: config.name, slot: new Date(slot).toISOString() }, 'slot already fired by another replica');
+        return;
+      }
+      // Paused from the console: checked in the shared store by whichever replica won the slot.
+      if (await this.#isPaused(config.name)) {
+        this.#options.logger.debug({ action: config.name, slot: new Date(slot).toISOString() }, 'slot not fired: the action is paused');
         return;
       }
       if (config.overlap !== 'allow') {
@@ -304,7 +315,39 @@ export class Scheduler {
     this.#record({ action: config.name, slot, outcome, firedAt, lagMs: firedAt - slot, durationMs: clock.now() - firedAt, reason, err, catchUp });
   }
 
+  async #isPaused(action: string): Promise<boolean> {
+    const pauses = await this.#options.lock.pauses?.();
+    return pauses !== undefined && action in pauses;
+  }
+
+  /** The run into the lock's history, when its backend keeps one; awaited by stop(). */
+  #store(record: FireRecord): void {
+    const lock = this.#options.lock;
+    if (!lock.recordRun) return;
+    const err = record.err;
+    const write = lock
+      .recordRun(
+        {
+          action: record.action,
+          slot: record.slot,
+          trigger: record.catchUp ? 'catch-up' : 'schedule',
+          outcome: record.outcome,
+          firedAt: record.firedAt,
+          lagMs: record.lagMs,
+          durationMs: record.durationMs,
+          replica: this.#options.replica ?? 'this process',
+          reason: record.reason,
+          error: err === undefined ? undefined : err instanceof Error ? err.message : String(err),
+        },
+        this.#options.retention ?? DEFAULT_HISTORY_RETENTION,
+      )
+      .catch((e: unknown) => this.#options.logger.warn({ action: record.action, err: e }, 'could not store the run in the scheduler history'));
+    this.#writes.add(write);
+    void write.finally(() => this.#writes.delete(write));
+  }
+
   #record(record: FireRecord): void {
+    this.#store(record);
     const line: Record<string, unknown> = {
       action: record.action,
       slot: new Date(record.slot).toISOString(),

@@ -5,7 +5,7 @@
 import { JararacaError } from '../../core/errors.ts';
 import { redactUrl } from '../../core/logger.ts';
 import type { Host } from '../../host.ts';
-import type { Clock } from './clock.ts';
+import { systemClock, type Clock } from './clock.ts';
 import { SCHEDULER_LOCK_CAPABILITY, type SchedulerLock, type SchedulerLockProvider } from './lock.ts';
 import { MemoryLock } from './memory-lock.ts';
 
@@ -95,4 +95,13 @@ export function describeLockPlan(plan: LockPlan): string {
   if (plan.source === 'url') return `scheduler lock: ${redactUrl(plan.url)} (${plan.provider === 'memory' ? 'memory' : plan.provider.kind})`;
   if (plan.source === 'default') return `scheduler lock: ${plan.provider.kind} (${plan.provider.defaultReason})`;
   return 'scheduler lock: in process (one replica): no scheduler.lock and no declared plugin offers a lock';
+}
+
+/**
+ * The service's scheduler lock as a plugin reaches it (the console reads the history and the
+ * pause flags, and takes the running lease for "run now"): the same backend the scheduler role
+ * selects, not opened. Throws JRR_SCHEDULER_LOCK when scheduler.lock names none declared.
+ */
+export function serviceSchedulerLock(ctx: { service: { name: string; scheduler?: { lock?: string } }; capabilities<T>(name: string): T[] }): LockChoice {
+  return selectLock({ url: ctx.service.scheduler?.lock, service: ctx.service.name, clock: systemClock, providers: ctx.capabilities<SchedulerLockProvider>(SCHEDULER_LOCK_CAPABILITY) });
 }

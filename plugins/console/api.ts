@@ -1,0 +1,105 @@
+// The console's routes on the http role's Fastify app, under the configured path: the page, and
+// the JSON API under <path>/api. Every request is authenticated; actions need the operator role
+// (a viewer gets 403) and are logged with who did them. These requests are not executions: the
+// console watches the service's work, it is not part of it.
+import { HttpError, type FastifyInstance, type FastifyRequest, type HandlerRegistry, type PluginContext } from 'jararaca';
+import type { Access, ConsoleUser } from './access.ts';
+import { consoleAsset } from './assets.ts';
+import { consolePage } from './page.ts';
+import type { ScheduledActions } from './scheduled.ts';
+
+export interface ConsoleApiDeps {
+  path: string;
+  access: Access;
+  scheduled: ScheduledActions;
+  handlers: HandlerRegistry;
+  logger: PluginContext<unknown>['logger'];
+}
+
+const users = new WeakMap<FastifyRequest, ConsoleUser>();
+
+function userOf(request: FastifyRequest): ConsoleUser {
+  return users.get(request)!;
+}
+
+export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleApiDeps): Promise<void> {
+  const { access, scheduled, logger } = deps;
+
+  /** The operator asking, or 403; the action is logged with their name. */
+  const operator = (request: FastifyRequest, action: string, target: string): ConsoleUser => {
+    const user = userOf(request);
+    if (user.role !== 'operator') {
+      logger.warn({ console: { user: user.name, role: user.role, action, target } }, `console: ${user.name} (viewer) was refused ${action} ${target}`);
+      throw new HttpError(403, `${action} needs the operator role; ${user.name} is a viewer`);
+    }
+    return user;
+  };
+  const audit = (user: ConsoleUser, action: string, target: string, result: Record<string, unknown>) =>
+    logger.info({ console: { user: user.name, role: user.role, action, target, ...result } }, `console: ${user.name} ${action} ${target}`);
+
+  await app.register(
+    async (scope) => {
+      scope.addHook('onRequest', async (request, reply) => {
+        const user = await access.authenticate(request);
+        if (!user) {
+          reply.header('www-authenticate', 'Basic realm="jararaca console", charset="UTF-8"');
+          throw new HttpError(401, 'the console needs credentials: HTTP Basic (user:password) or Authorization: Bearer <token>');
+        }
+        users.set(request, user);
+      });
+
+      scope.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(consolePage(deps.path)));
+
+      scope.get<{ Params: { file: string } }>('/assets/:file', async (request, reply) => {
+        const asset = await consoleAsset(request.params.file);
+        if (!asset) throw HttpError.notFound(`no console asset '${request.params.file}'`);
+        return reply.type(asset.type).header('cache-control', 'no-cache').send(asset.body);
+      });
+
+      scope.get('/api/me', async (request) => userOf(request));
+
+      scope.get('/api/routes', async () =>
+        deps.handlers.ofKind('http').map((h) => ({
+          method: h.spec.method,
+          url: joinPath(h.spec.prefix ?? '', h.spec.path ?? ''),
+          handler: h.name,
+          schema: h.spec.schema ?? null,
+        })),
+      );
+
+      scope.get('/api/scheduled', async () => ({ actions: await scheduled.list() }));
+
+      scope.get<{ Params: { name: string }; Querystring: { limit?: number; before?: string } }>(
+        '/api/scheduled/:name/runs',
+        { schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, before: { type: 'string', format: 'date-time' } } } } },
+        async (request) => {
+          const { limit = 50, before } = request.query;
+          return { runs: await scheduled.runs(request.params.name, limit, before ? Date.parse(before) : undefined) };
+        },
+      );
+
+      scope.post<{ Params: { name: string } }>('/api/scheduled/:name/run', async (request) => {
+        const user = operator(request, 'run', request.params.name);
+        scheduled.find(request.params.name);
+        const run = await scheduled.runNow(request.params.name, user, request.log);
+        audit(user, 'ran', request.params.name, { outcome: run.outcome, durationMs: run.durationMs });
+        return run;
+      });
+
+      for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
+        scope.post<{ Params: { name: string } }>(`/api/scheduled/:name/${verb}`, async (request) => {
+          const user = operator(request, verb, request.params.name);
+          const pause = await scheduled.setPaused(request.params.name, paused ? user : undefined);
+          audit(user, paused ? 'paused' : 'resumed', request.params.name, {});
+          return { action: request.params.name, paused: pause };
+        });
+      }
+    },
+    { prefix: deps.path === '/' ? '' : deps.path },
+  );
+}
+
+function joinPath(prefix: string, path: string): string {
+  const joined = `/${prefix}/${path}`.replace(/\/+/g, '/');
+  return joined.length > 1 ? joined.replace(/\/$/, '') : joined;
+}
