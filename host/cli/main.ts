@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { defaultDeclarationPath } from '../core/declaration.ts';
 import { exitCodeOf, UsageError } from '../core/errors.ts';
 import { closest } from '../core/schema.ts';
+import { dev } from './dev.ts';
 import { pluginCommandsHelp } from './help.ts';
 import { init } from './init.ts';
 import type { CliIO } from './io.ts';
@@ -16,6 +17,8 @@ import { validate } from './validate.ts';
 export type { CliIO } from './io.ts';
 
 const USAGE = `Usage: jararaca-host [run] [--config PATH] [--role http|worker|scheduler|all] [--port N]
+       jararaca-host dev [same options as run]     run, restarting on a change of service.yaml or a
+                                                   module it loaded; pglite://memory kept in .jararaca/
        jararaca-host validate [--config PATH]
        jararaca-host init NAME [--jararaca SPEC]   a new project in ./NAME (npm install && npm test)
        jararaca-host COMMAND ... [--config PATH]   commands of the declared plugins, e.g.
@@ -41,7 +44,7 @@ Exit codes: 0 stopped cleanly; 1 failed at run time; 2 bad declaration or usage.
 export async function main(argv: string[], given: CliIO = process): Promise<number> {
   const io = redactingIO(given);
   if (argv[0] === 'init') return init(argv.slice(1), io).catch((err: unknown) => report(err, io));
-  if (argv[0] && !argv[0].startsWith('-') && !['run', 'validate', 'help'].includes(argv[0])) {
+  if (argv[0] && !argv[0].startsWith('-') && !['run', 'dev', 'validate', 'help'].includes(argv[0])) {
     try {
       return await runPluginCommand(argv[0], argv.slice(1), io);
     } catch (err) {
@@ -80,7 +83,7 @@ export async function main(argv: string[], given: CliIO = process): Promise<numb
   }
   try {
     if (command === 'validate') return await validate(config, io);
-    if (command !== 'run') throw new UsageError('JRR_USAGE', `unknown command '${command}'`);
+    if (command !== 'run' && command !== 'dev') throw new UsageError('JRR_USAGE', `unknown command '${command}'`);
     const roles = ROLE_CHOICES[values.role ?? 'all'];
     if (!roles) throw new UsageError('JRR_USAGE', `unknown role '${values.role}': use http, worker, scheduler or all`);
     let port: number | undefined;
@@ -92,6 +95,11 @@ export async function main(argv: string[], given: CliIO = process): Promise<numb
     const healthPort = values['health-port'] === undefined ? undefined : Number(values['health-port']);
     if (healthPort !== undefined && (!Number.isInteger(healthPort) || healthPort < 0 || healthPort > 65535)) {
       throw new UsageError('JRR_USAGE', `--health-port must be an integer from 0 to 65535, got '${values['health-port']}'`);
+    }
+    if (command === 'dev') {
+      const runArgs = ['--role', values.role ?? 'all'];
+      for (const key of ['port', 'health-port', 'handlers', 'actions'] as const) if (values[key] !== undefined) runArgs.push(`--${key}`, values[key]);
+      return await dev({ config, runArgs }, io);
     }
     return await run(config, roles, { port, healthPort, handlers: list(values.handlers), actions: list(values.actions) });
   } catch (err) {
