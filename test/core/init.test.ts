@@ -18,7 +18,7 @@ describe('jararaca-host init', () => {
     const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type: string; dependencies: Record<string, string> };
     assert.equal(manifest.type, 'module');
     assert.match(manifest.dependencies.jararaca, /^\^\d+\.\d+\.\d+/);
-    assert.match(readFileSync(path.join(dir, 'service.yaml'), 'utf8'), /^# yaml-language-server: \$schema=\.\/node_modules\/jararaca\/schemas\/service\.schema\.json\n/);
+    assert.match(readFileSync(path.join(dir, 'service.yaml'), 'utf8'), /^# yaml-language-server: \$schema=\.\/node_modules\/jararaca\/schemas\/service\.editor\.schema\.json\n/);
 
     mkdirSync(path.join(dir, 'node_modules'));
     symlinkSync(repoRoot, path.join(dir, 'node_modules/jararaca'));
