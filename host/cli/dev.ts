@@ -33,6 +33,7 @@ export async function dev(options: DevOptions, io: CliIO): Promise<number> {
   const say = (line: string) => io.stderr.write(`jararaca-host dev: ${line}\n`);
   const shown = (file: string) => path.relative(process.cwd(), file) || file;
   const watched = new Set<string>([options.config]);
+  const live = new Set<Child>();
   const watcher = watch([options.config], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 20 } });
 
   const spawnChild = (): Child => {
@@ -54,9 +55,9 @@ export async function dev(options: DevOptions, io: CliIO): Promise<number> {
         watcher.add(message.file);
       } else if (message.type === 'loaded' || message.type === 'ready') push(message.type);
     });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => (push('exited'), resolve(code))));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => (push('exited'), live.delete(handle), resolve(code))));
     child.once('error', (err) => say(`cannot start a child: ${err.message}`));
-    return {
+    const handle: Child = {
       process: child,
       exited,
       next: () =>
@@ -65,6 +66,8 @@ export async function dev(options: DevOptions, io: CliIO): Promise<number> {
           take();
         }),
     };
+    live.add(handle);
+    return handle;
   };
 
   let current: Child | undefined;
@@ -138,9 +141,8 @@ export async function dev(options: DevOptions, io: CliIO): Promise<number> {
   clearTimeout(timer);
   say(`${signal}: stopping`);
   await watcher.close();
-  if (candidate) await stopChild(candidate, 'SIGKILL');
+  // Every child still alive: a candidate that has not started is dropped, the others stop gracefully.
   const last = current;
-  if (!last) return 0;
-  await stopChild(last);
-  return (await last.exited) ?? 1;
+  await Promise.all([...live].map((child) => stopChild(child, child === candidate ? 'SIGKILL' : 'SIGTERM')));
+  return last ? ((await last.exited) ?? 1) : 0;
 }
