@@ -74,8 +74,12 @@ export async function dev(options: DevOptions, io: CliIO): Promise<number> {
   let candidate: Child | undefined;
   let closing = false;
 
+  // A second SIGTERM would make the child exit at once: each child is asked to stop once.
+  const asked = new WeakSet<Child>();
   const stopChild = async (child: Child, signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill(signal);
+    const alive = child.process.exitCode === null && child.process.signalCode === null;
+    if (alive && (signal === 'SIGKILL' || !asked.has(child))) child.process.kill(signal);
+    asked.add(child);
     await child.exited;
   };
 
