@@ -1,6 +1,6 @@
 // The schema editors read (schemas/service.editor.schema.json, named by the `$schema` lines) is
 // generated and current, and yaml-language-server — the server behind VS Code's YAML extension —
-// shows no problem in any example declaration or the init template, flags a real mistake, and
+// shows no problem in any example declaration (config/service.yaml too) or the init template, flags a real mistake, and
 // completes keys.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -34,6 +34,7 @@ function initProject(): string {
 
 const declarations = () => [
   ...readdirSync(path.join(repoRoot, 'examples')).map((name) => path.join(repoRoot, 'examples', name, 'service.yaml')),
+  path.join(repoRoot, 'config/service.yaml'),
   initProject(),
 ];
 
