@@ -31,6 +31,7 @@ export function projectFiles(name: string, v: TemplateVersions): Record<string, 
     version: '0.1.0',
     private: true,
     type: 'module',
+    engines: { node: '>=22.12' }, // the framework's own
     scripts: {
       start: 'jararaca-host --config service.yaml --role all',
       test: 'node --import tsx --test test/*.test.ts',

@@ -5,6 +5,7 @@ import { defaultDeclarationPath } from '../core/declaration.ts';
 import { exitCodeOf, UsageError } from '../core/errors.ts';
 import { closest } from '../core/schema.ts';
 import { asyncapi } from './asyncapi.ts';
+import { dev } from './dev.ts';
 import { pluginCommandsHelp } from './help.ts';
 import { genClient } from './gen-client.ts';
 import { init } from './init.ts';
@@ -19,11 +20,13 @@ import { validate } from './validate.ts';
 export type { CliIO } from './io.ts';
 
 const USAGE = `Usage: jararaca-host [run] [--config PATH] [--role http|worker|scheduler|all] [--port N]
+       jararaca-host dev [same options as run]     run, restarting on a change of service.yaml or a
+                                                   module it loaded; pglite://memory kept in .jararaca/
        jararaca-host validate [--config PATH]
-       jararaca-host openapi [--out FILE] [--config PATH]   the OpenAPI 3.1 document of the routes (stdout or FILE)
-       jararaca-host gen-client --out DIR [--config PATH]   a typed TypeScript client of the service in DIR
+       jararaca-host openapi [--out FILE] [--config PATH]    the OpenAPI 3.1 document of the routes, nothing started
+       jararaca-host asyncapi [--out FILE] [--config PATH]   the AsyncAPI 3 document (bus and WebSocket), nothing started
+       jararaca-host gen-client --out DIR [--config PATH]    typed clients: REST, WebSocket, messages
        jararaca-host init NAME [--jararaca SPEC]   a new project in ./NAME (npm install && npm test)
-       jararaca-host asyncapi [--config PATH] [--out FILE]   the AsyncAPI 3 document (bus and WebSocket), nothing started
        jararaca-host COMMAND ... [--config PATH]   commands of the declared plugins, e.g.
                                                    migrate latest|rollback|status|make NAME (knex-session)
                                                    dlq list|requeue|purge --handler NAME (message-bus)
@@ -49,7 +52,7 @@ export async function main(argv: string[], given: CliIO = process): Promise<numb
   const io = redactingIO(given);
   if (argv[0] === 'init') return init(argv.slice(1), io).catch((err: unknown) => report(err, io));
   if (argv[0] === 'asyncapi') return asyncapi(argv.slice(1), io).catch((err: unknown) => report(err, io));
-  if (argv[0] && !argv[0].startsWith('-') && !['run', 'validate', 'help', 'openapi', 'gen-client'].includes(argv[0])) {
+  if (argv[0] && !argv[0].startsWith('-') && !['run', 'dev', 'validate', 'help', 'openapi', 'gen-client'].includes(argv[0])) {
     try {
       return await runPluginCommand(argv[0], argv.slice(1), io);
     } catch (err) {
@@ -94,7 +97,7 @@ export async function main(argv: string[], given: CliIO = process): Promise<numb
       if (!values.out) throw new UsageError('JRR_USAGE', 'gen-client needs --out DIR: the folder to write the client to');
       return await genClient(config, values.out, io);
     }
-    if (command !== 'run') throw new UsageError('JRR_USAGE', `unknown command '${command}'`);
+    if (command !== 'run' && command !== 'dev') throw new UsageError('JRR_USAGE', `unknown command '${command}'`);
     const roles = ROLE_CHOICES[values.role ?? 'all'];
     if (!roles) throw new UsageError('JRR_USAGE', `unknown role '${values.role}': use http, worker, scheduler or all`);
     let port: number | undefined;
@@ -106,6 +109,11 @@ export async function main(argv: string[], given: CliIO = process): Promise<numb
     const healthPort = values['health-port'] === undefined ? undefined : Number(values['health-port']);
     if (healthPort !== undefined && (!Number.isInteger(healthPort) || healthPort < 0 || healthPort > 65535)) {
       throw new UsageError('JRR_USAGE', `--health-port must be an integer from 0 to 65535, got '${values['health-port']}'`);
+    }
+    if (command === 'dev') {
+      const runArgs = ['--role', values.role ?? 'all'];
+      for (const key of ['port', 'health-port', 'handlers', 'actions'] as const) if (values[key] !== undefined) runArgs.push(`--${key}`, values[key]);
+      return await dev({ config, runArgs }, io);
     }
     return await run(config, roles, { port, healthPort, handlers: list(values.handlers), actions: list(values.actions) });
   } catch (err) {

@@ -19,7 +19,7 @@ export async function runPluginCommand(name: string, argv: string[], io: CliIO):
   const provider = host.plugins.find((p) => p.definition.commands?.[name]);
   if (!provider) {
     const available = [...new Set(host.plugins.flatMap((p) => Object.keys(p.definition.commands ?? {})))];
-    const guess = closest(name, [...available, 'run', 'validate', 'help', 'init']);
+    const guess = closest(name, [...available, 'run', 'dev', 'validate', 'help', 'init', 'openapi', 'asyncapi', 'gen-client']);
     throw new UsageError('JRR_USAGE', `unknown command '${name}'` + (guess ? ` (did you mean '${guess}'?)` : '') + (available.length ? `; this service's plugins add: ${available.join(', ')}` : ''));
   }
   const definition = provider.definition;

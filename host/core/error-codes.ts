@@ -105,6 +105,7 @@ export const builtinErrorCodes = {
   JRR_SESSION_UNKNOWN_CONNECTION: row('knex-session', 'SessionError', 1, 'No knex-session plugin declares the connection asked for.'),
   JRR_MIGRATIONS_DIRECTORY: row('knex-session', 'JararacaError', 1, 'The migrations directory does not exist.'),
   JRR_MIGRATION_INVALID: row('knex-session', 'JararacaError', 1, 'A migration file exports no up(knex) function.'),
+  JRR_MIGRATIONS_MISSING: row('knex-session', 'JararacaError', 2, 'The database records a migration as applied that has no file in the migrations directory (under any extension).'),
 
   // message-bus plugin
   JRR_BUS_REFUSED: row('message-bus', 'JararacaError', 1, 'The broker refused the connection: unknown virtual host, no permission on it, or a wrong user or password.'),

@@ -22,9 +22,15 @@ export async function importModule(specifier: string, fromFile: string): Promise
     const e = err as NodeJS.ErrnoException;
     // Raised by the other copy: rethrown as this copy's error, so its exit code and message hold.
     if (e.code === 'JRR_DUPLICATE_INSTANCE') throw new JararacaError('JRR_DUPLICATE_INSTANCE', e.message);
-    const reason = e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND' ? `cannot find module '${specifier}'` : `cannot load '${specifier}': ${e.message.split('\n')[0]}`;
+    const reason = e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND' ? `cannot find module '${specifier}'` : `cannot load '${specifier}': ${firstLines(e.message)}`;
     throw new ModuleLoadError('JRR_MODULE_LOAD', reason, { cause: err });
   }
+}
+
+/** An error's first line; with the next when it announces it ("Transform failed with 1 error:" → where and what). */
+function firstLines(message: string): string {
+  const [first, second] = message.split('\n');
+  return first.endsWith(':') && second ? `${first} ${second.trim()}` : first;
 }
 
 /** `./module.ts#Export` → the module and export names. */

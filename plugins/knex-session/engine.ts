@@ -6,6 +6,7 @@ import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import type { Logger } from 'pino';
 import { knexLog } from './knex-log.ts';
+import { memoryPglite } from './pglite-memory.ts';
 
 export type Engine = 'postgres' | 'pglite';
 
@@ -57,7 +58,7 @@ export function createKnex(options: EngineOptions): { knex: Knex; info: EngineIn
   if (info.engine === 'pglite') {
     // knex-pglite is CommonJS with `export =`; PGlite has exactly one connection (no pool options).
     const ClientPgLite = require('knex-pglite') as typeof knex.Client;
-    const connection = info.target === 'memory' ? {} : { filename: options.resolvePath(info.target) };
+    const connection = info.target === 'memory' ? { pglite: memoryPglite() } : { filename: options.resolvePath(info.target) };
     if (info.target !== 'memory') info.target = path.relative(process.cwd(), connection.filename as string) || '.';
     return { info, knex: knex({ client: ClientPgLite, dialect: 'postgres', connection, acquireConnectionTimeout, ...log } as Knex.Config) };
   }

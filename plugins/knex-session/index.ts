@@ -4,6 +4,7 @@
 import { asValue } from 'awilix';
 import { definePlugin, redactUrl, SCHEDULER_LOCK_CAPABILITY, type Execution, type Next } from 'jararaca';
 import { Connectivity } from './connectivity.ts';
+import { devUrl } from './dev-url.ts';
 import { createKnex, describeUrl, urlProblem } from './engine.ts';
 import { isConnectionError, mapDatabaseError } from './errors.ts';
 import { LazyTransaction, type TransactionSettings } from './lazy-transaction.ts';
@@ -92,7 +93,8 @@ const plugin = definePlugin({
   setup(ctx) {
     const name = ctx.options.connection ?? 'default';
     const logger = ctx.logger.child({ connection: name });
-    const { knex, info } = createKnex({ url: ctx.options.url, pool: ctx.options.pool, connectTimeoutMs: ctx.options.connectTimeoutMs, resolvePath: ctx.resolvePath, logger });
+    const url = devUrl(ctx.options.url, name, ctx.resolvePath, logger);
+    const { knex, info } = createKnex({ url, pool: ctx.options.pool, connectTimeoutMs: ctx.options.connectTimeoutMs, resolvePath: ctx.resolvePath, logger });
     const directory = ctx.options.migrations?.directory ? ctx.resolvePath(ctx.options.migrations.directory) : undefined;
     const target = info.engine === 'pglite' ? `pglite:${info.target}` : info.target;
     // connectivity is read only when a query fails, after it exists.

@@ -15,17 +15,33 @@ interface MigrationFile {
   file: string;
 }
 
+// A migration is recorded by its file name without the extension, so a service migrated from
+// `.ts` in development runs `migrate status` from its built `.js`. Records written with an
+// extension (before this) still match their file: the source names such a file as recorded.
+const withoutExtension = (name: string) => name.replace(EXTENSIONS, '');
+
 class DirectoryMigrationSource implements Knex.MigrationSource<MigrationFile> {
-  constructor(readonly directory: string) {}
+  readonly #recorded: Map<string, string>;
+
+  constructor(
+    readonly directory: string,
+    recorded: readonly string[] = [],
+  ) {
+    this.#recorded = new Map(recorded.map((name) => [withoutExtension(name), name]));
+  }
 
   async getMigrations(): Promise<MigrationFile[]> {
     if (!existsSync(this.directory)) {
       throw new JararacaError('JRR_MIGRATIONS_DIRECTORY', `the migrations directory ${this.directory} does not exist: create it, or fix migrations.directory of the knex-session plugin (relative to service.yaml)`);
     }
-    return readdirSync(this.directory)
-      .filter((f) => EXTENSIONS.test(f) && !/\.d\.[mc]?ts$/.test(f))
-      .sort()
-      .map((f) => ({ name: f, file: path.join(this.directory, f) }));
+    // One migration per name: a folder holding both x.js and x.ts (built in place) runs x once.
+    const byName = new Map<string, MigrationFile>();
+    for (const f of readdirSync(this.directory).filter((f) => EXTENSIONS.test(f) && !/\.d\.[mc]?ts$/.test(f)).sort()) {
+      const base = withoutExtension(f);
+      const name = this.#recorded.get(base) ?? base;
+      if (!byName.has(name)) byName.set(name, { name, file: path.join(this.directory, f) });
+    }
+    return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   getMigrationName(migration: MigrationFile): string {
@@ -42,8 +58,19 @@ class DirectoryMigrationSource implements Knex.MigrationSource<MigrationFile> {
   }
 }
 
-export function migratorConfig(directory: string): Knex.MigratorConfig {
-  return { migrationSource: new DirectoryMigrationSource(directory), tableName: MIGRATIONS_TABLE };
+/** The migrator's configuration, after checking that every applied migration has its file. */
+async function migratorConfig(knex: Knex, directory: string): Promise<Knex.MigratorConfig> {
+  const recorded = (await knex.schema.hasTable(MIGRATIONS_TABLE)) ? (await knex(MIGRATIONS_TABLE).select('name')).map((r: { name: string }) => r.name) : [];
+  const source = new DirectoryMigrationSource(directory, recorded);
+  const names = new Set((await source.getMigrations()).map((m) => m.name));
+  const missing = recorded.filter((name) => !names.has(name));
+  if (missing.length) {
+    throw new JararacaError(
+      'JRR_MIGRATIONS_MISSING',
+      `the database records ${missing.length} applied migration(s) with no file in ${directory}: ${missing.join(', ')}. Point migrations.directory at the folder that has them (the built one holds .js files), or restore the files`,
+    );
+  }
+  return { migrationSource: source, tableName: MIGRATIONS_TABLE };
 }
 
 export interface MigrationStatus {
@@ -56,7 +83,7 @@ export async function migrateLatest(knex: Knex, directory: string, lockWaitMs = 
   const deadline = Date.now() + lockWaitMs;
   for (;;) {
     try {
-      const [, names] = (await knex.migrate.latest(migratorConfig(directory))) as [number, string[]];
+      const [, names] = (await knex.migrate.latest(await migratorConfig(knex, directory))) as [number, string[]];
       return names;
     } catch (err) {
       if ((err as Error).name !== 'MigrationLocked' || Date.now() > deadline) throw err;
@@ -67,12 +94,12 @@ export async function migrateLatest(knex: Knex, directory: string, lockWaitMs = 
 
 /** Undoes the last batch, or every batch with `all`. */
 export async function migrateRollback(knex: Knex, directory: string, all = false): Promise<string[]> {
-  const [, names] = (await knex.migrate.rollback(migratorConfig(directory), all)) as [number, string[]];
+  const [, names] = (await knex.migrate.rollback(await migratorConfig(knex, directory), all)) as [number, string[]];
   return names;
 }
 
 export async function migrationStatus(knex: Knex, directory: string): Promise<MigrationStatus> {
-  const [completed, pending] = (await knex.migrate.list(migratorConfig(directory))) as [Array<{ name: string }>, MigrationFile[]];
+  const [completed, pending] = (await knex.migrate.list(await migratorConfig(knex, directory))) as [Array<{ name: string }>, MigrationFile[]];
   return { completed: completed.map((m) => m.name), pending: pending.map((m) => m.name) };
 }
 

@@ -107,7 +107,7 @@ describe('the package', () => {
     const run = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
     const files = new Set((JSON.parse(run.stdout) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path));
-    for (const page of ['docs/testing.md', 'docs/api.md', 'docs/errors.md', 'docs/service-yaml.md', 'schemas/service.schema.json', 'host/testing/index.ts', 'templates/init/service.yaml', 'templates/init/gitignore']) assert.ok(files.has(page), `${page} is not in the package`);
+    for (const page of ['docs/testing.md', 'docs/api.md', 'docs/errors.md', 'docs/service-yaml.md', 'schemas/service.schema.json', 'schemas/service.editor.schema.json', 'host/testing/index.ts', 'templates/init/service.yaml', 'templates/init/gitignore']) assert.ok(files.has(page), `${page} is not in the package`);
     assert.deepEqual([...files].filter((f) => f.startsWith('config/') || f.startsWith('test/') || f.startsWith('examples/')), []);
     const dead: string[] = [];
     for (const page of [...files].filter((f) => f.startsWith('docs/') && f.endsWith('.md'))) {

@@ -1,0 +1,14 @@
+// Under `jararaca-host dev` (JARARACA_DEV=1), pglite://memory becomes a data directory under
+// .jararaca/ beside service.yaml, so the data a developer made survives the restarts on every
+// change. Delete the folder to start empty. Anywhere else memory stays memory.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+
+export function devUrl(url: string, connection: string, resolvePath: (specifier: string) => string, logger: Logger): string {
+  if (process.env.JARARACA_DEV !== '1' || !/^pglite:\/\/memory\/?$/i.test(url)) return url;
+  const dir = `./.jararaca/pglite-${connection}`;
+  mkdirSync(path.dirname(resolvePath(dir)), { recursive: true });
+  logger.info({ dir }, `dev: ${url} is kept in ${dir} across restarts (delete the folder to start empty)`);
+  return `pglite://${dir}`;
+}
