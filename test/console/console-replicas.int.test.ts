@@ -8,33 +8,24 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { freePort, http, servers, spawnHost, uniqueName, writeService, type SpawnedHost } from '../support/host.ts';
+import { createDatabase, databaseUrl, dropDatabase } from '../support/database.ts';
 import { eventually } from '../support/eventually.ts';
 
 const database = uniqueName('jrr_console');
 const redisPrefix = `${uniqueName('jrr_console')}:`;
-const dbUrl = (() => {
-  const u = new URL(servers.postgres);
-  u.pathname = `/${database}`;
-  return u.toString();
-})();
+const dbUrl = databaseUrl(database);
 const OPERATOR = { authorization: `Basic ${Buffer.from('olga:operator-pass').toString('base64')}` };
 let db: pg.Pool;
 
 before(async () => {
-  const admin = new pg.Client({ connectionString: servers.postgres });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
+  await createDatabase(database);
   db = new pg.Pool({ connectionString: dbUrl, max: 2 });
   await db.query('CREATE TABLE fires (service text NOT NULL, slot timestamptz NOT NULL, pid integer NOT NULL)');
 });
 
 after(async () => {
   await db?.end();
-  const admin = new pg.Client({ connectionString: servers.postgres });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
+  await dropDatabase(database);
   const redis = new Redis(servers.redis);
   const keys = await redis.keys(`${redisPrefix}*`);
   if (keys.length) await redis.del(...keys);

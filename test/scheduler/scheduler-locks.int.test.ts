@@ -11,28 +11,19 @@ import { selectLock } from '../../host/roles/scheduler/select-lock.ts';
 import { schedulerLockProvider } from '../../plugins/knex-session/scheduler-lock.ts';
 import { redisLockProvider } from '../../plugins/redis/lock.ts';
 import { servers, uniqueName } from '../support/host.ts';
+import { createDatabase, databaseUrl, dropDatabase } from '../support/database.ts';
 import { eventually } from '../support/eventually.ts';
 
 const database = uniqueName('jrr_sched_locks');
 const redisPrefix = `${uniqueName('jrr_sched_locks')}:`;
-const dbUrl = (() => {
-  const u = new URL(servers.postgres);
-  u.pathname = `/${database}`;
-  return u.toString();
-})();
+const dbUrl = databaseUrl(database);
 
 before(async () => {
-  const admin = new pg.Client({ connectionString: servers.postgres });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
+  await createDatabase(database);
 });
 
 after(async () => {
-  const admin = new pg.Client({ connectionString: servers.postgres });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
+  await dropDatabase(database);
   const redis = new Redis(servers.redis);
   const keys = await redis.keys(`${redisPrefix}*`);
   if (keys.length) await redis.del(...keys);

@@ -5,30 +5,21 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { assertExactlyOnce, runThreeReplicas, type Fire } from './scheduler-suite.ts';
 import { servers, spawnHost, uniqueName, writeService } from '../support/host.ts';
+import { createDatabase, databaseUrl, dropDatabase } from '../support/database.ts';
 
 const database = uniqueName('jrr_sched_pg');
-const dbUrl = (() => {
-  const u = new URL(servers.postgres);
-  u.pathname = `/${database}`;
-  return u.toString();
-})();
+const dbUrl = databaseUrl(database);
 let db: pg.Pool;
 
 before(async () => {
-  const admin = new pg.Client({ connectionString: servers.postgres });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
+  await createDatabase(database);
   db = new pg.Pool({ connectionString: dbUrl, max: 2 });
   await db.query('CREATE TABLE fires (slot timestamptz NOT NULL, pid integer NOT NULL)');
 });
 
 after(async () => {
   await db?.end();
-  const admin = new pg.Client({ connectionString: servers.postgres });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
+  await dropDatabase(database);
 });
 
 test('three replicas on PostgreSQL fire every slot exactly once, also after kill -9 of one', async () => {
