@@ -58,8 +58,9 @@ export function createKnex(options: EngineOptions): { knex: Knex; info: EngineIn
   if (info.engine === 'pglite') {
     // knex-pglite is CommonJS with `export =`; PGlite has exactly one connection (no pool options).
     const ClientPgLite = require('knex-pglite') as typeof knex.Client;
-    const connection = info.target === 'memory' ? { pglite: memoryPglite() } : { filename: options.resolvePath(info.target) };
-    if (info.target !== 'memory') info.target = path.relative(process.cwd(), connection.filename as string) || '.';
+    if (info.target === 'memory') return { info, knex: knex({ client: lazyMemoryClient(ClientPgLite), dialect: 'postgres', connection: {}, acquireConnectionTimeout, ...log } as Knex.Config) };
+    const connection = { filename: options.resolvePath(info.target) };
+    info.target = path.relative(process.cwd(), connection.filename) || '.';
     return { info, knex: knex({ client: ClientPgLite, dialect: 'postgres', connection, acquireConnectionTimeout, ...log } as Knex.Config) };
   }
   return {
@@ -72,4 +73,22 @@ export function createKnex(options: EngineOptions): { knex: Knex; info: EngineIn
       ...log,
     }),
   };
+}
+
+/**
+ * knex-pglite's client with the in-memory database made on the first connection, not with the
+ * client: a running PGlite keeps the process alive until closed, and a host only validated
+ * (`validate`, `openapi`, `asyncapi`, gen-client) never connects, so never closes it.
+ */
+function lazyMemoryClient(ClientPgLite: typeof knex.Client): typeof knex.Client {
+  type PgliteClient = { pglite?: ReturnType<typeof memoryPglite> };
+  const Lazy = class extends (ClientPgLite as unknown as new (config: Knex.Config) => object) {
+    _driver(): void {}
+    async _acquireOnlyConnection(this: PgliteClient) {
+      this.pglite ??= memoryPglite();
+      await this.pglite.waitReady;
+      return this.pglite;
+    }
+  };
+  return Lazy as unknown as typeof knex.Client;
 }
