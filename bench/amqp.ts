@@ -7,8 +7,13 @@
 // - publish: raw amqplib confirm channel (C concurrent publishers, each awaiting its confirm)
 //   against usePublisher() (C concurrent executions, each publishing one message, the execution
 //   completing after the confirm).
+// The worker's sides run three times: without telemetry, and with the telemetry plugin declared
+// first at 100 % and at 10 % sampling (parent-based trace id ratio), exporting over OTLP/HTTP
+// protobuf to a no-op receiver in this process (the export's cost is in the measured process).
 // Run: node --conditions=source --import tsx bench/run.ts amqp
+import { once as eventOnce } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import amqp, { type Channel } from 'amqplib';
 import { Host, type HandlerInfo } from 'jararaca';
@@ -19,8 +24,14 @@ const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const MESSAGES = Number(process.env.BENCH_AMQP_MESSAGES ?? 20000);
 const PREFETCH = 50;
 
-const SERVICE = (exchange: string) => `name: amqpbench
-interceptors:
+const TELEMETRY = (endpoint: string, ratio: number) => `
+  - use: telemetry
+    with:
+      exporter: { endpoint: "${endpoint}", protocol: http/protobuf }
+      sampler: { type: parentbased_traceidratio, ratio: ${ratio} }`;
+
+const SERVICE = (exchange: string, telemetry = '') => `name: amqpbench
+interceptors:${telemetry}
   - use: config
   - use: message-bus
     with: { url: "${URL}", exchange: ${exchange} }
@@ -91,16 +102,31 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
   const exchange = `bench_amqp_${process.pid}`;
   mkdirSync(path.join(repoRoot, '.tmp'), { recursive: true });
   const dir = mkdtempSync(path.join(repoRoot, '.tmp', 'bench-amqp-'));
+  let exports = 0;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      exports++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await eventOnce(receiver, 'listening');
+  const endpoint = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
   writeFileSync(path.join(dir, 'service.yaml'), SERVICE(exchange));
+  writeFileSync(path.join(dir, 'telemetry-full.yaml'), SERVICE(exchange, TELEMETRY(endpoint, 1)));
+  writeFileSync(path.join(dir, 'telemetry-tenth.yaml'), SERVICE(exchange, TELEMETRY(endpoint, 0.1)));
   writeFileSync(path.join(dir, 'noop.ts'), NOOP);
+  const sides = { without: 'service.yaml', full: 'telemetry-full.yaml', tenth: 'telemetry-tenth.yaml' } as const;
+  type Side = keyof typeof sides;
   const conn = await amqp.connect(URL);
   const setup = await conn.createConfirmChannel();
   const rawQueue = `${exchange}.raw`;
   const workerQueue = 'amqpbench.noop';
   const consumeRaw: number[] = [];
-  const consumeWorker: number[] = [];
+  const consumeWorker: Record<Side, number[]> = { without: [], full: [], tenth: [] };
   const publishRaw: number[] = [];
-  const publishSubject: number[] = [];
+  const publishSubject: Record<Side, number[]> = { without: [], full: [], tenth: [] };
   try {
     await setup.assertExchange(exchange, 'topic', { durable: true });
     await setup.assertQueue(rawQueue, { durable: true });
@@ -114,20 +140,9 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
       await setup.unbindQueue(workerQueue, exchange, 'bench.ping');
       await fill(setup, exchange, MESSAGES);
       consumeRaw.push(await rawConsume(conn, rawQueue, MESSAGES));
-      // consume: the worker role
-      await setup.unbindQueue(rawQueue, exchange, 'bench.ping');
-      await setup.bindQueue(workerQueue, exchange, 'bench.ping');
-      await fill(setup, exchange, MESSAGES);
-      Object.assign(noop.counter, { seen: 0, target: MESSAGES });
-      const done = new Promise<void>((resolve) => (noop.counter.done = resolve));
-      const host = await Host.load({ config: path.join(dir, 'service.yaml'), roles: ['worker'] });
-      await host.start({ worker: (h) => startWorkerRole(h, { healthPort: 0 }) });
-      await done;
-      consumeWorker.push((MESSAGES - 1) / ((noop.counter.last - noop.counter.first) / 1000));
-
       // publish: raw confirm channel, C publishers each awaiting its confirm
+      await setup.unbindQueue(rawQueue, exchange, 'bench.ping'); // nobody consumes during the publish bench
       const pub = await conn.createConfirmChannel();
-      await setup.unbindQueue(workerQueue, exchange, 'bench.ping'); // nobody consumes during the publish bench
       const body = JSON.stringify({ n: 1 });
       const rawOnce = () =>
         new Promise<void>((resolve, reject) => {
@@ -136,21 +151,36 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
       await concurrentFor(options.warmup, options.connections, rawOnce);
       publishRaw.push(await concurrentFor(options.duration, options.connections, rawOnce));
       await pub.close();
-      // publish: usePublisher() in an execution that completes after the confirm
-      const { usePublisher } = await import('jararaca/message-bus');
-      const handler = host.handlers.ofKind('message')[0] as HandlerInfo;
-      const logger = host.logger as unknown as Parameters<typeof host.execute>[0]['logger'];
-      const subjectOnce = async () => {
-        await host.execute({ kind: 'bench', handler, logger }, () => {
-          usePublisher().publish(noop.Ping as Parameters<ReturnType<typeof usePublisher>['publish']>[0], { n: 1 } as never);
-        });
-      };
-      await concurrentFor(options.warmup, options.connections, subjectOnce);
-      publishSubject.push(await concurrentFor(options.duration, options.connections, subjectOnce));
-      await host.stop();
-      await setup.purgeQueue(workerQueue);
       await setup.purgeQueue(rawQueue);
-      options.log(`amqp round ${round}: consume ${Math.round(consumeRaw.at(-1)!)} / ${Math.round(consumeWorker.at(-1)!)} msg/s, publish ${Math.round(publishRaw.at(-1)!)} / ${Math.round(publishSubject.at(-1)!)} msg/s (raw / jararaca)`);
+
+      for (const side of Object.keys(sides) as Side[]) {
+        // consume: the worker role
+        await setup.bindQueue(workerQueue, exchange, 'bench.ping');
+        await fill(setup, exchange, MESSAGES);
+        Object.assign(noop.counter, { seen: 0, target: MESSAGES });
+        const done = new Promise<void>((resolve) => (noop.counter.done = resolve));
+        const host = await Host.load({ config: path.join(dir, sides[side]), roles: ['worker'] });
+        await host.start({ worker: (h) => startWorkerRole(h, { healthPort: 0 }) });
+        await done;
+        consumeWorker[side].push((MESSAGES - 1) / ((noop.counter.last - noop.counter.first) / 1000));
+
+        // publish: usePublisher() in an execution that completes after the confirm
+        await setup.unbindQueue(workerQueue, exchange, 'bench.ping'); // nobody consumes during the publish bench
+        const { usePublisher } = await import('jararaca/message-bus');
+        const handler = host.handlers.ofKind('message')[0] as HandlerInfo;
+        const logger = host.logger as unknown as Parameters<typeof host.execute>[0]['logger'];
+        const subjectOnce = async () => {
+          await host.execute({ kind: 'bench', handler, logger }, () => {
+            usePublisher().publish(noop.Ping as Parameters<ReturnType<typeof usePublisher>['publish']>[0], { n: 1 } as never);
+          });
+        };
+        await concurrentFor(options.warmup, options.connections, subjectOnce);
+        publishSubject[side].push(await concurrentFor(options.duration, options.connections, subjectOnce));
+        await host.stop();
+        await setup.purgeQueue(workerQueue);
+        options.log(`amqp round ${round}, ${side}: consume ${Math.round(consumeWorker[side].at(-1)!)} msg/s, publish ${Math.round(publishSubject[side].at(-1)!)} msg/s`);
+      }
+      options.log(`amqp round ${round}: raw consume ${Math.round(consumeRaw.at(-1)!)} msg/s, raw publish ${Math.round(publishRaw.at(-1)!)} msg/s`);
     }
   } finally {
     const { delayBucket } = await import('jararaca/message-bus');
@@ -159,11 +189,18 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
     await setup.deleteExchange(exchange).catch(() => undefined);
     await setup.deleteExchange(`${exchange}.delay`).catch(() => undefined);
     await conn.close().catch(() => undefined);
+    receiver.close();
     rmSync(dir, { recursive: true, force: true });
   }
   const note = `${MESSAGES} persistent messages per consume run, prefetch ${PREFETCH}; publish with ${options.connections} concurrent publishers; medians of ${options.rounds} rounds`;
+  const worker = (side: Side) => ({ label: { without: 'jararaca worker, no-op handler', full: 'worker + telemetry, 100 % sampled', tenth: 'worker + telemetry, 10 % sampled' }[side], value: median(consumeWorker[side]), unit: 'msg/s' });
+  const publisher = (side: Side) => ({ label: { without: 'usePublisher() per execution', full: 'usePublisher() + telemetry, 100 %', tenth: 'usePublisher() + telemetry, 10 %' }[side], value: median(publishSubject[side]), unit: 'msg/s' });
   return [
-    compare('amqp: consume + ack throughput', { label: 'raw amqplib consumer', value: median(consumeRaw), unit: 'msg/s' }, { label: 'jararaca worker, no-op handler', value: median(consumeWorker), unit: 'msg/s' }, { target: 0.85, note }),
-    compare('amqp: confirmed publish throughput', { label: 'raw amqplib confirm channel', value: median(publishRaw), unit: 'msg/s' }, { label: 'usePublisher() per execution', value: median(publishSubject), unit: 'msg/s' }, { target: 0.9 }),
+    compare('amqp: consume + ack throughput', { label: 'raw amqplib consumer', value: median(consumeRaw), unit: 'msg/s' }, worker('without'), { target: 0.85, note }),
+    compare('amqp: confirmed publish throughput', { label: 'raw amqplib confirm channel', value: median(publishRaw), unit: 'msg/s' }, publisher('without'), { target: 0.9 }),
+    compare('amqp + telemetry 100 %: consume', worker('without'), worker('full'), { target: 0.85, note: `${exports} OTLP export requests received (no-op receiver)` }),
+    compare('amqp + telemetry 10 %: consume', worker('without'), worker('tenth')),
+    compare('amqp + telemetry 100 %: publish', publisher('without'), publisher('full'), { target: 0.85 }),
+    compare('amqp + telemetry 10 %: publish', publisher('without'), publisher('tenth')),
   ];
 }

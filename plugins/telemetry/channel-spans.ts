@@ -1,8 +1,10 @@
 // Child spans from the framework's diagnostics channels: transactions, publishes (until the
 // broker's confirm; an outbox relay send continues the trace of the execution that staged the
-// message), WebSocket sends; and the trace context written into each message as it is staged.
+// message), WebSocket sends, service-to-service calls (a client span per serviceFetch attempt,
+// its trace context in the attempt's headers); and the trace context written into each message as
+// it is staged.
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
-import { eventChannel, tracingChannel, type PublishEvent, type StageEvent, type TransactionEvent, type WsSendEvent } from 'jararaca';
+import { eventChannel, tracingChannel, type HttpClientEvent, type PublishEvent, type StageEvent, type TransactionEvent, type WsSendEvent } from 'jararaca';
 import { extractFrom, injectInto } from './propagation.ts';
 
 const spans = new WeakMap<object, Span>();
@@ -21,6 +23,7 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
   const transactions = tracingChannel('jararaca:session:transaction');
   const publishes = tracingChannel('jararaca:message-bus:publish');
   const wsSends = tracingChannel('jararaca:websocket:send');
+  const clientCalls = tracingChannel('jararaca:http-client:request');
   const stages = eventChannel('jararaca:message-bus:stage');
 
   const transaction = {
@@ -91,16 +94,56 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
     error: fail,
   };
 
+  // HTTP client semantic conventions. The span is named by method and host: the URL's path has
+  // ids in it (unbounded), and the client's route template does not reach fetch.
+  const clientCall = {
+    start(event: HttpClientEvent) {
+      const url = new URL(event.url);
+      const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+      const attributes: Record<string, string | number> = {
+        'http.request.method': event.method.toUpperCase(),
+        'url.full': `${url.origin}${url.pathname}`,
+        'server.address': url.hostname,
+        'server.port': port,
+      };
+      if (event.attempt > 1) attributes['http.request.resend_count'] = event.attempt - 1;
+      const span = tracer.startSpan(`${event.method.toUpperCase()} ${url.host}`, { kind: SpanKind.CLIENT, attributes });
+      spans.set(event, span);
+      const carrier: Record<string, string> = {};
+      injectInto(carrier, trace.setSpan(context.active(), span));
+      for (const [key, value] of Object.entries(carrier)) event.headers.set(key, value);
+    },
+    end: ignore,
+    asyncStart: ignore,
+    asyncEnd(event: HttpClientEvent & { error?: unknown }) {
+      const span = spans.get(event);
+      if (!span) return;
+      if (event.status !== undefined) {
+        span.setAttribute('http.response.status_code', event.status);
+        if (event.status >= 400) {
+          span.setAttribute('error.type', String(event.status));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+      } else if (event.error !== undefined) {
+        span.setAttribute('error.type', (event.error as Error)?.name ?? 'Error');
+      }
+      span.end();
+    },
+    error: fail,
+  };
+
   const stage = (event: StageEvent) => injectInto(event.headers);
 
   transactions.subscribe(transaction);
   publishes.subscribe(publish);
   wsSends.subscribe(wsSend);
+  clientCalls.subscribe(clientCall);
   stages.subscribe(stage);
   return () => {
     transactions.unsubscribe(transaction);
     publishes.unsubscribe(publish);
     wsSends.unsubscribe(wsSend);
+    clientCalls.unsubscribe(clientCall);
     stages.unsubscribe(stage);
   };
 }

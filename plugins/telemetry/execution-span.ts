@@ -74,7 +74,8 @@ function messageStart(execution: Execution<'message'>, tracing: ExecutionTracing
   const name = `process ${message.name}`;
   if (execution.handler.spec.message.trace === 'link') {
     const link = linkFrom(message.headers);
-    return { name, kind: SpanKind.CONSUMER, attributes, parent: context.active(), links: link ? [link] : undefined };
+    // A trace of its own: not the active context, which an in-process transport carries over from the publisher.
+    return { name, kind: SpanKind.CONSUMER, attributes, parent: ROOT_CONTEXT, links: link ? [link] : undefined };
   }
   return { name, kind: SpanKind.CONSUMER, attributes, parent: extractFrom(message.headers) };
 }

@@ -1,6 +1,7 @@
 // `jararaca-host gen-client` for the tasks example: the output compiles under tsc --strict on its
 // own (only openapi-fetch besides), a wrong call does not, the committed copy in examples/notes
-// is current, and the client drives a running example in Node and in headless Chromium.
+// is current, and the client drives a running example in Node and in headless Chromium (REST, and
+// the WebSocket client of /ws: its Node side is in client-async.test.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { repoRoot, runHost, spawnHost, writeService, type SpawnedHost } from '../support/host.ts';
+import { http, repoRoot, runHost, spawnHost, writeService, type SpawnedHost } from '../support/host.ts';
 
 const example = path.join(repoRoot, 'examples/tasks/service.yaml');
 const embedded = { DATABASE_URL: undefined, AMQP_URL: undefined, REDIS_URL: undefined };
@@ -143,6 +144,54 @@ await createTasksClient().tasksGet({});
       await page.waitForSelector('.opblock');
       assert.equal(await page.locator('.opblock').count(), 5);
       assert.deepEqual(foreign, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('the WebSocket client drives the running example from headless Chromium: hello, a pushed task.created, a typed message answered', async () => {
+    // ws-ws.ts compiled to JavaScript as a web app would ship it; the browser's own WebSocket.
+    const web = path.join(dir, 'web-ws');
+    const built = typecheck(dir, ['client/ws-ws.ts'], { noEmit: false, outDir: web, rootDir: dir, declaration: false });
+    assert.equal(built.code, 0, built.output);
+    const files: Record<string, string> = {
+      'index.html': `<!doctype html><script type="module">import * as ws from '/__client/client/ws-ws.js'; window.wsClient = ws;</script>`,
+      'client/ws-ws.js': readFileSync(path.join(web, 'client/ws-ws.js'), 'utf8'),
+    };
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    try {
+      // A page fulfilled by interception counts as public to Chromium's local network access
+      // checks, which then block its WebSocket to 127.0.0.1; a page the service served itself would not.
+      const page = await (await browser.newContext({ permissions: ['local-network-access'] })).newPage();
+      await page.route(`${host.url}/__client/**`, (route) => {
+        const name = new URL(route.request().url()).pathname.slice('/__client/'.length);
+        const body = files[name];
+        return body === undefined ? route.fulfill({ status: 404 }) : route.fulfill({ status: 200, contentType: name.endsWith('.html') ? 'text/html' : 'text/javascript', body });
+      });
+      await page.goto(`${host.url}/__client/index.html`);
+      await page.waitForFunction(() => 'wsClient' in window);
+      type Shape = typeof import('./fixtures/ws-client-shape.ts');
+      type Frame = { type: string; data: Record<string, unknown>; replyTo?: unknown };
+      await page.evaluate((base) => {
+        const { WsWs } = (window as unknown as { wsClient: Shape }).wsClient;
+        const client = new WsWs(base);
+        const frames: Frame[] = [];
+        client.on('frame', (f: Frame) => frames.push(f));
+        Object.assign(window, { client, frames });
+      }, host.url.replace(/^http/, 'ws'));
+      const frame = async (type: string): Promise<Frame> => {
+        await page.waitForFunction((t) => (window as unknown as { frames: Frame[] }).frames.some((f) => f.type === t), type, { timeout: 15000 });
+        return page.evaluate((t) => (window as unknown as { frames: Frame[] }).frames.find((f) => f.type === t)!, type);
+      };
+      const hello = await frame('hello');
+      assert.equal(typeof hello.data.connectionId, 'string');
+      const created = await http('POST', `${host.url}/tasks`, { title: 'seen in Chromium' });
+      assert.equal(created.status, 201);
+      const pushed = await frame('task.created');
+      assert.equal(pushed.data.title, 'seen in Chromium');
+      await page.evaluate((id) => (window as unknown as { client: { send(type: string, data: unknown, id?: string): void } }).client.send('task.watch', { id }, 'w1'), created.body.id as string);
+      assert.deepEqual(await frame('task.watching'), { type: 'task.watching', data: { id: created.body.id }, replyTo: 'w1' });
+      await page.evaluate(() => (window as unknown as { client: { close(): void } }).client.close());
     } finally {
       await browser.close();
     }

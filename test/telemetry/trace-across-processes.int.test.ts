@@ -34,6 +34,7 @@ interceptors:
       exporter: { protocol: http/json }
       resource: { deployment.environment.name: test }
   - use: config
+  - use: ${rel('api-key.plugin.ts')}
   - use: message-bus
     with:
       url: \${AMQP_URL}
