@@ -5,6 +5,7 @@
 import { HttpError, type FastifyInstance, type FastifyRequest, type HandlerRegistry, type PluginContext } from 'jararaca';
 import type { Access, ConsoleUser } from './access.ts';
 import { consoleAsset } from './assets.ts';
+import type { Overview } from './overview.ts';
 import { consolePage } from './page.ts';
 import type { ScheduledActions } from './scheduled.ts';
 
@@ -12,6 +13,7 @@ export interface ConsoleApiDeps {
   path: string;
   access: Access;
   scheduled: ScheduledActions;
+  overview: Overview;
   handlers: HandlerRegistry;
   logger: PluginContext<unknown>['logger'];
 }
@@ -66,6 +68,10 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleA
           schema: h.spec.schema ?? null,
         })),
       );
+
+      scope.get('/api/overview', async () => deps.overview.overview());
+      scope.get('/api/handlers', async () => deps.overview.handlers());
+      scope.get('/api/websocket', async () => deps.overview.websocket());
 
       scope.get('/api/scheduled', async () => ({ actions: await scheduled.list() }));
 

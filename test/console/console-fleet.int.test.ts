@@ -1,0 +1,130 @@
+// The console over a fleet of real processes (an http, a worker and a scheduler process, each
+// jararaca-host with its own role) on PostgreSQL and on Redis, with RabbitMQ: every process
+// appears in the overview by role from its heartbeat; the handlers page shows the queue's
+// consumers and dead letters from the broker and the deliveries counted by the worker process.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import amqp from 'amqplib';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { freePort, http, servers, spawnHost, tempDir, uniqueName, type SpawnedHost } from '../support/host.ts';
+import { eventually } from '../support/eventually.ts';
+import { fleetService } from './console-fleet.service.ts';
+
+const database = uniqueName('jrr_fleet');
+const redisPrefix = `${uniqueName('jrr_fleet')}:`;
+const dbUrl = (() => {
+  const u = new URL(servers.postgres);
+  u.pathname = `/${database}`;
+  return u.toString();
+})();
+const VIEWER = { authorization: `Basic ${Buffer.from('vera:viewer-pass').toString('base64')}` };
+const exchanges: string[] = [];
+
+before(async () => {
+  const admin = new pg.Client({ connectionString: servers.postgres });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+});
+
+after(async () => {
+  const admin = new pg.Client({ connectionString: servers.postgres });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.end();
+  const redis = new Redis(servers.redis);
+  const keys = await redis.keys(`${redisPrefix}*`);
+  if (keys.length) await redis.del(...keys);
+  await redis.quit();
+});
+
+export async function publishPlaced(exchange: string, payloads: Array<{ id: string; kind: string }>): Promise<void> {
+  const conn = await amqp.connect(servers.amqp);
+  const ch = await conn.createConfirmChannel();
+  for (const p of payloads) ch.publish(exchange, 'orders.placed', Buffer.from(JSON.stringify(p)), { contentType: 'application/json', type: 'Placed', messageId: `m-${p.id}`, persistent: true });
+  await ch.waitForConfirms();
+  await conn.close();
+}
+
+for (const engine of ['postgres', 'redis'] as const) {
+  describe(`console fleet on ${engine}`, () => {
+    const name = uniqueName(`fleet-${engine}`).replace(/_/g, '-');
+    const exchange = uniqueName('jrr_fleet_ex');
+    exchanges.push(exchange);
+    const work = tempDir();
+    const env = { TEST_DB_URL: dbUrl, REDIS_URL: servers.redis, AMQP_URL: servers.amqp, CONSOLE_VIEWER: 'vera:viewer-pass', CONSOLE_OPERATOR: 'olga:operator-pass' };
+    const procs: SpawnedHost[] = [];
+    let web: SpawnedHost;
+
+    before(async () => {
+      const dir = fleetService(name, { exchange, engine, redisPrefix, fixedFile: path.join(work, 'fixed'), journal: path.join(work, 'journal') });
+      for (const role of ['worker', 'scheduler']) procs.push(await spawnHost(`${dir}/service.yaml`, { args: ['--role', role, '--health-port', String(await freePort())], waitReady: false, env }));
+      await procs[0].waitForLog((l) => String(l.msg) === 'consuming', 30_000);
+      web = await spawnHost(`${dir}/service.yaml`, { args: ['--role', 'http'], env });
+      procs.push(web);
+    });
+    after(async () => {
+      await Promise.all(procs.map((p) => p.stop()));
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    test('every process appears in the overview under its role, with version, uptime and readiness', async () => {
+      const overview = await eventually('three roles seen', async () => {
+        const res = await http('GET', `${web.url}/_console/api/overview`, undefined, VIEWER);
+        assert.equal(res.status, 200);
+        const all = [...res.body.roles.http, ...res.body.roles.worker, ...res.body.roles.scheduler];
+        // A process's first beat may come before its broker connection is up (not ready yet).
+        return res.body.roles.http.length && res.body.roles.worker.length && res.body.roles.scheduler.length && all.every((p: { ready: boolean }) => p.ready) ? res.body : undefined;
+      }, { timeoutMs: 20_000 });
+      assert.equal(overview.store, engine === 'postgres' ? 'database' : 'redis');
+      const pids = (role: string) => overview.roles[role].map((p: { pid: number }) => p.pid);
+      assert.deepEqual(pids('http'), [web.child.pid]);
+      assert.deepEqual(pids('worker'), [procs[0].child.pid]);
+      assert.deepEqual(pids('scheduler'), [procs[1].child.pid]);
+      for (const p of [...overview.roles.http, ...overview.roles.worker]) {
+        assert.ok(p.uptimeMs >= 0);
+        assert.equal(typeof p.version, 'string');
+      }
+    });
+
+    test('the handlers page: consumers and dead letters from the broker, deliveries counted by the worker, errors per kind in the overview', async () => {
+      await publishPlaced(exchange, [
+        { id: 'a1', kind: 'timeout' },
+        { id: 'a2', kind: 'invalid' },
+        { id: 'a3', kind: 'ok' },
+      ]);
+      const handler = await eventually('deliveries in the heartbeat', async () => {
+        const res = await http('GET', `${web.url}/_console/api/handlers`, undefined, VIEWER);
+        const h = res.body.handlers.find((x: { name: string }) => x.name === 'orders');
+        return h && h.lastHour.deadLettered === 2 && h.lastHour.acked === 1 && h.deadLetterQueue === 2 ? h : undefined;
+      }, { timeoutMs: 20_000 });
+      assert.equal(handler.queue, `${name}.orders`);
+      assert.equal(handler.consumers, 1);
+      assert.equal(handler.depth, 0);
+      assert.equal(handler.inFlight, 0);
+      const overview = (await http('GET', `${web.url}/_console/api/overview`, undefined, VIEWER)).body;
+      const message = overview.executions.find((e: { kind: string }) => e.kind === 'message');
+      assert.ok(message, JSON.stringify(overview.executions));
+      assert.ok(message.errorRate > 0.5 && message.errorRate < 0.7, `2 of 3 failed: ${message.errorRate}`);
+      assert.equal(message.chart.ok.reduce((a: number, b: number) => a + b, 0), 1);
+      assert.equal(message.chart.failed.reduce((a: number, b: number) => a + b, 0), 2);
+      assert.ok(overview.executions.some((e: { kind: string }) => e.kind === 'scheduled'), 'the scheduler process counted its fires');
+    });
+
+    test('a stopped process drops out of the overview', async () => {
+      const scheduler = procs[1];
+      await scheduler.stop();
+      await eventually('scheduler gone', async () => (await http('GET', `${web.url}/_console/api/overview`, undefined, VIEWER)).body.roles.scheduler.length === 0, { timeoutMs: 20_000 });
+    });
+  });
+}
+
+after(async () => {
+  const conn = await amqp.connect(servers.amqp);
+  const ch = await conn.createChannel();
+  for (const e of exchanges) await ch.deleteExchange(e).catch(() => undefined);
+  await conn.close().catch(() => undefined);
+});
