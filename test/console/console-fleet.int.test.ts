@@ -3,7 +3,7 @@
 // appears in the overview by role from its heartbeat; the handlers page shows the queue's
 // consumers and dead letters from the broker and the deliveries counted by the worker process.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import amqp from 'amqplib';
@@ -20,6 +20,7 @@ const dbUrl = (() => {
   u.pathname = `/${database}`;
   return u.toString();
 })();
+const OPERATOR = { authorization: `Basic ${Buffer.from('olga:operator-pass').toString('base64')}` };
 const VIEWER = { authorization: `Basic ${Buffer.from('vera:viewer-pass').toString('base64')}` };
 const exchanges: string[] = [];
 
@@ -57,10 +58,12 @@ for (const engine of ['postgres', 'redis'] as const) {
     const work = tempDir();
     const env = { TEST_DB_URL: dbUrl, REDIS_URL: servers.redis, AMQP_URL: servers.amqp, CONSOLE_VIEWER: 'vera:viewer-pass', CONSOLE_OPERATOR: 'olga:operator-pass' };
     const procs: SpawnedHost[] = [];
+    const fixedFile = path.join(work, 'fixed');
+    const journal = path.join(work, 'journal');
     let web: SpawnedHost;
 
     before(async () => {
-      const dir = fleetService(name, { exchange, engine, redisPrefix, fixedFile: path.join(work, 'fixed'), journal: path.join(work, 'journal') });
+      const dir = fleetService(name, { exchange, engine, redisPrefix, fixedFile, journal });
       for (const role of ['worker', 'scheduler']) procs.push(await spawnHost(`${dir}/service.yaml`, { args: ['--role', role, '--health-port', String(await freePort())], waitReady: false, env }));
       await procs[0].waitForLog((l) => String(l.msg) === 'consuming', 30_000);
       web = await spawnHost(`${dir}/service.yaml`, { args: ['--role', 'http'], env });
@@ -112,6 +115,51 @@ for (const engine of ['postgres', 'redis'] as const) {
       assert.equal(message.chart.ok.reduce((a: number, b: number) => a + b, 0), 1);
       assert.equal(message.chart.failed.reduce((a: number, b: number) => a + b, 0), 2);
       assert.ok(overview.executions.some((e: { kind: string }) => e.kind === 'scheduled'), 'the scheduler process counted its fires');
+    });
+
+    test('dead letters: search by error, message id, body and time; requeue all matching (the handler runs them), purge selected; a viewer gets 403', async () => {
+      await publishPlaced(exchange, Array.from({ length: 20 }, (_, i) => ({ id: `b${i}`, kind: i % 2 ? 'invalid' : 'timeout' })));
+      const search = async (query: Record<string, string>) => {
+        const res = await http('GET', `${web.url}/_console/api/dead-letters?${new URLSearchParams({ handler: 'orders', ...query })}`, undefined, VIEWER);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        return res.body;
+      };
+      await eventually('22 dead letters', async () => (await search({})).total === 22, { timeoutMs: 20_000 });
+      const all = await search({ limit: '5', offset: '5' });
+      assert.equal(all.source, engine === 'postgres' ? 'index' : 'queue');
+      assert.equal(all.letters.length, 5);
+      assert.equal((await search({ error: 'UPSTREAM TIMEOUT' })).total, 11);
+      assert.equal((await search({ error: 'no such street' })).total, 11);
+      const one = await search({ messageId: 'm-b3' });
+      assert.equal(one.total, 1);
+      assert.match(one.letters[0].error, /invalid address/);
+      assert.deepEqual(JSON.parse(one.letters[0].body), { id: 'b3', kind: 'invalid' });
+      assert.equal(typeof one.letters[0].headers, 'object');
+      assert.equal((await search({ body: '"id":"b1' })).total, 11, 'b1 and b10..b19');
+      assert.equal((await search({ from: new Date(Date.now() + 60_000).toISOString() })).total, 0);
+      assert.equal((await search({ from: new Date(Date.now() - 600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() })).total, 22);
+
+      const refused = await http('POST', `${web.url}/_console/api/dead-letters/requeue`, { handler: 'orders', filter: {} }, VIEWER);
+      assert.equal(refused.status, 403);
+
+      writeFileSync(fixedFile, '');
+      const requeued = await http('POST', `${web.url}/_console/api/dead-letters/requeue`, { handler: 'orders', filter: { error: 'timeout' } }, OPERATOR);
+      assert.equal(requeued.status, 200, JSON.stringify(requeued.body));
+      assert.equal(requeued.body.requeued, 11);
+      assert.equal(requeued.body.remaining, 11);
+      await eventually('the handler ran them', async () => {
+        const ran = readFileSync(journal, 'utf8').split('\n').filter(Boolean);
+        return ['a1', ...Array.from({ length: 10 }, (_, i) => `b${i * 2}`)].every((id) => ran.includes(id));
+      }, { timeoutMs: 20_000 });
+      assert.equal((await search({})).total, 11);
+      assert.equal((await search({ error: 'timeout' })).total, 0);
+      assert.ok(web.logs().some((l) => (l.console as { action?: string } | undefined)?.action === 'requeued' && (l.console as { user?: string }).user === 'olga'));
+
+      const purged = await http('POST', `${web.url}/_console/api/dead-letters/purge`, { handler: 'orders', messageIds: ['m-b3', 'm-b5'] }, OPERATOR);
+      assert.equal(purged.body.purged, 2);
+      assert.equal(purged.body.remaining, 9);
+      assert.equal((await search({})).total, 9);
+      assert.equal((await search({ messageId: 'm-b3' })).total, 0);
     });
 
     test('a stopped process drops out of the overview', async () => {
