@@ -1,9 +1,32 @@
 // Where the processes' heartbeats are kept: the service's own engines, so every replica sees
 // every other one. The database of knex-session's default connection (a table), else the
 // redis plugin's server (a hash), else this process only (one process runs every role).
-import type { PluginContext } from 'jararaca';
+import type { PluginContext, Role } from 'jararaca';
 import type { Knex } from 'knex';
-import type { Heartbeat } from './heartbeat.ts';
+import type { Buckets } from './counters.ts';
+
+/** What the websocket plugin provides (capability WS_CONNECTIONS_CAPABILITY): this process's connections. */
+export type WsConnectionsSnapshot = () => { endpoints: Record<string, number>; rooms: Record<string, number> };
+export const WS_CONNECTIONS_CAPABILITY = 'websocket.connections';
+
+export interface Heartbeat {
+  replica: string;
+  roles: Role[];
+  version: string;
+  pid: number;
+  startedAt: number;
+  seenAt: number;
+  ready: boolean;
+  detail?: string;
+  /** Per execution kind: ok, failed, ms (handling time summed). */
+  executions: Record<string, Buckets>;
+  /** Per message handler: received, acked, retried, deadLettered, requeued; and now in flight. */
+  deliveries: Record<string, { queue: string; inFlight: number; buckets: Buckets }>;
+  /** Per knex-session connection: the relay's last pass. */
+  outbox: Record<string, { pending: number; lagMs: number; at: number }>;
+  websocket?: ReturnType<WsConnectionsSnapshot>;
+}
+
 
 export interface HeartbeatStore {
   readonly kind: string;

@@ -4,30 +4,8 @@
 // heartbeat store every few seconds. Runs in every role, so workers and schedulers appear too.
 import { readFileSync } from 'node:fs';
 import { eventChannel, replicaId, TRANSPORT_CAPABILITY, type DeliveryEvent, type Execution, type MessageTransport, type Next, type OutboxEvent, type PluginContext, type Role } from 'jararaca';
-import { Counters, type Buckets } from './counters.ts';
-import type { HeartbeatStore } from './heartbeat-store.ts';
-
-/** What the websocket plugin provides (capability WS_CONNECTIONS_CAPABILITY): this process's connections. */
-export type WsConnectionsSnapshot = () => { endpoints: Record<string, number>; rooms: Record<string, number> };
-export const WS_CONNECTIONS_CAPABILITY = 'websocket.connections';
-
-export interface Heartbeat {
-  replica: string;
-  roles: Role[];
-  version: string;
-  pid: number;
-  startedAt: number;
-  seenAt: number;
-  ready: boolean;
-  detail?: string;
-  /** Per execution kind: ok, failed, ms (handling time summed). */
-  executions: Record<string, Buckets>;
-  /** Per message handler: received, acked, retried, deadLettered, requeued; and now in flight. */
-  deliveries: Record<string, { queue: string; inFlight: number; buckets: Buckets }>;
-  /** Per knex-session connection: the relay's last pass. */
-  outbox: Record<string, { pending: number; lagMs: number; at: number }>;
-  websocket?: ReturnType<WsConnectionsSnapshot>;
-}
+import { Counters } from './counters.ts';
+import { WS_CONNECTIONS_CAPABILITY, type Heartbeat, type HeartbeatStore, type WsConnectionsSnapshot } from './heartbeat-store.ts';
 
 const OUTCOME_FIELD: Record<DeliveryEvent['outcome'], string> = { received: 'received', acked: 'acked', retried: 'retried', 'dead-lettered': 'deadLettered', requeued: 'requeued' };
 

@@ -2,8 +2,7 @@
 // (summed) and, for the queues, the broker itself.
 import { planHandlers, TRANSPORT_CAPABILITY, type HandlerRegistry, type MessageTransport, type PluginContext, type QueueStats } from 'jararaca';
 import { BUCKET_MS, series, sumBuckets, totals, WINDOW_MS } from './counters.ts';
-import type { Heartbeat } from './heartbeat.ts';
-import type { HeartbeatStore } from './heartbeat-store.ts';
+import type { Heartbeat, HeartbeatStore } from './heartbeat-store.ts';
 
 // Charts of the overview cover this long; rates are over the last 5 minutes.
 const CHART_MS = 15 * 60 * 1000;
@@ -84,13 +83,21 @@ export class Overview {
     return { transport: transport?.kind ?? null, handlers, outbox };
   }
 
+  /** Endpoints with their connections summed and per replica (http processes), and rooms' sizes. */
   async websocket(now = Date.now()) {
     const beats = await this.processes(now);
     const replicas = beats.filter((b) => b.websocket).map((b) => ({ replica: b.replica, endpoints: b.websocket!.endpoints, rooms: b.websocket!.rooms }));
+    const endpoints: Record<string, number> = {};
     const rooms: Record<string, number> = {};
-    for (const r of replicas) for (const [room, n] of Object.entries(r.rooms)) rooms[room] = (rooms[room] ?? 0) + n;
-    const endpoints = this.ctx.handlers.ofKind('websocket' as never).map((h) => ({ handler: h.name, spec: h.spec as unknown }));
-    return { endpoints, replicas, rooms };
+    for (const r of replicas) {
+      for (const [path, n] of Object.entries(r.endpoints)) endpoints[path] = (endpoints[path] ?? 0) + n;
+      for (const [room, n] of Object.entries(r.rooms)) rooms[room] = (rooms[room] ?? 0) + n;
+    }
+    return {
+      endpoints: Object.entries(endpoints).map(([path, connections]) => ({ path, connections })),
+      replicas,
+      rooms: Object.entries(rooms).sort((a, b) => b[1] - a[1]).map(([room, size]) => ({ room, size })),
+    };
   }
 }
 
