@@ -4,7 +4,7 @@
 // console watches the service's work, it is not part of it.
 import { HttpError, type FastifyInstance, type FastifyRequest, type HandlerRegistry, type PluginContext } from 'jararaca';
 import type { Access, ConsoleUser } from './access.ts';
-import { consoleAsset } from './assets.ts';
+import { consoleAsset, vendorAsset } from './assets.ts';
 import type { DeadLetterQuery } from './dead-letter-index.ts';
 import type { DeadLetters, Selection } from './dead-letters.ts';
 import type { Overview } from './overview.ts';
@@ -59,6 +59,12 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleA
         const asset = await consoleAsset(request.params.file);
         if (!asset) throw HttpError.notFound(`no console asset '${request.params.file}'`);
         return reply.type(asset.type).header('cache-control', 'no-cache').send(asset.body);
+      });
+
+      scope.get<{ Params: { file: string } }>('/vendor/:file', async (request, reply) => {
+        const asset = await vendorAsset(request.params.file);
+        if (!asset) throw HttpError.notFound(`no console library file '${request.params.file}' (preact, htm and uplot must be installed beside jararaca)`);
+        return reply.type(asset.type).header('cache-control', 'max-age=3600').send(asset.body);
       });
 
       scope.get('/api/me', async (request) => userOf(request));

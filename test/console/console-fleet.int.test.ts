@@ -11,7 +11,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { freePort, http, servers, spawnHost, tempDir, uniqueName, type SpawnedHost } from '../support/host.ts';
 import { eventually } from '../support/eventually.ts';
-import { fleetService } from './console-fleet.service.ts';
+import { fleetService, publishPlaced } from './console-fleet.service.ts';
 
 const database = uniqueName('jrr_fleet');
 const redisPrefix = `${uniqueName('jrr_fleet')}:`;
@@ -41,14 +41,6 @@ after(async () => {
   if (keys.length) await redis.del(...keys);
   await redis.quit();
 });
-
-export async function publishPlaced(exchange: string, payloads: Array<{ id: string; kind: string }>): Promise<void> {
-  const conn = await amqp.connect(servers.amqp);
-  const ch = await conn.createConfirmChannel();
-  for (const p of payloads) ch.publish(exchange, 'orders.placed', Buffer.from(JSON.stringify(p)), { contentType: 'application/json', type: 'Placed', messageId: `m-${p.id}`, persistent: true });
-  await ch.waitForConfirms();
-  await conn.close();
-}
 
 for (const engine of ['postgres', 'redis'] as const) {
   describe(`console fleet on ${engine}`, () => {
