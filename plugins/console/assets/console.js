@@ -390,4 +390,7 @@ function App() {
     <main>${error ? html`<p class="error" role="alert">${error}</p>` : me ? h(page[2], { me, params: at.params, key: at.name }) : html`<p>Loading…</p>`}</main>`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+// Preact renders beside what is there: the shell's "Loading" line goes first.
+const root = document.getElementById('app');
+root.replaceChildren();
+render(html`<${App} />`, root);
