@@ -3,7 +3,7 @@
 // and the outbox from the diagnostics channels; its WebSocket connections), written to the
 // heartbeat store every few seconds. Runs in every role, so workers and schedulers appear too.
 import { readFileSync } from 'node:fs';
-import { eventChannel, replicaId, TRANSPORT_CAPABILITY, type DeliveryEvent, type Execution, type MessageTransport, type Next, type OutboxEvent, type PluginContext, type Role } from 'jararaca';
+import { eventChannel, replicaId, TRANSPORT_CAPABILITY, type DeliveryEvent, type Execution, type MessageTransport, type Next, type OutboxEvent, type PluginContext } from 'jararaca';
 import { Counters } from './counters.ts';
 import { WS_CONNECTIONS_CAPABILITY, type Heartbeat, type HeartbeatStore, type WsConnectionsSnapshot } from './heartbeat-store.ts';
 
