@@ -47,7 +47,7 @@ export { defineMessage, MessageBusController, MessageHandler, MessageValidationE
 export { Unrecoverable, RetryLater } from './roles/worker/settlement.ts';
 export type {
   MessageDefinition, MessageKind, PayloadOf, MessageHandlerMethod, MessageHandlerOptions, MessageBusControllerOptions, MessageHandlerSpec, MessageContext, MessageHandlerPlan, RetryPolicy,
-  MessageTransport, OutgoingMessage, Delivery, Settlement, QueueSpec, ConsumerHandle, DeadLetter, DeadLetterAdmin,
+  MessageTransport, OutgoingMessage, Delivery, Settlement, QueueSpec, ConsumerHandle, DeadLetter, DeadLetterAdmin, DeadLetterFilter, QueueStats,
 } from './roles/worker/messages.ts';
 export { schemaIssues, formatPath, createAjv } from './core/schema.ts';
 export type { JsonSchema, PathSegment, SchemaIssue } from './core/schema.ts';

@@ -53,6 +53,10 @@ export interface DeliveryEvent {
   outcome: 'received' | 'acked' | 'retried' | 'dead-lettered' | 'requeued';
   /** Handling time, on settlement. */
   durationMs?: number;
+  /** On 'retried' and 'dead-lettered': the error it was settled with. */
+  error?: string;
+  /** On 'dead-lettered': the message as it went to the dead-letter queue (the console indexes it). */
+  deadLetter?: { body: Buffer; name?: string; topic: string; headers: Readonly<Record<string, unknown>>; attempts: number };
 }
 
 /** The outbox relay's view after each pass (plain channel). */

@@ -4,7 +4,10 @@
 // console watches the service's work, it is not part of it.
 import { HttpError, type FastifyInstance, type FastifyRequest, type HandlerRegistry, type PluginContext } from 'jararaca';
 import type { Access, ConsoleUser } from './access.ts';
-import { consoleAsset } from './assets.ts';
+import { consoleAsset, vendorAsset } from './assets.ts';
+import type { DeadLetterQuery } from './dead-letter-index.ts';
+import type { DeadLetters, Selection } from './dead-letters.ts';
+import type { Overview } from './overview.ts';
 import { consolePage } from './page.ts';
 import type { ScheduledActions } from './scheduled.ts';
 
@@ -12,6 +15,8 @@ export interface ConsoleApiDeps {
   path: string;
   access: Access;
   scheduled: ScheduledActions;
+  overview: Overview;
+  deadLetters: DeadLetters;
   handlers: HandlerRegistry;
   logger: PluginContext<unknown>['logger'];
 }
@@ -35,7 +40,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleA
     return user;
   };
   const audit = (user: ConsoleUser, action: string, target: string, result: Record<string, unknown>) =>
-    logger.info({ console: { user: user.name, role: user.role, action, target, ...result } }, `console: ${user.name} ${action} ${target}`);
+    logger.info({ console: { ...result, user: user.name, role: user.role, action, target } }, `console: ${user.name} ${action} ${target}`);
 
   await app.register(
     async (scope) => {
@@ -56,6 +61,12 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleA
         return reply.type(asset.type).header('cache-control', 'no-cache').send(asset.body);
       });
 
+      scope.get<{ Params: { file: string } }>('/vendor/:file', async (request, reply) => {
+        const asset = await vendorAsset(request.params.file);
+        if (!asset) throw HttpError.notFound(`no console library file '${request.params.file}' (preact, htm and uplot must be installed beside jararaca)`);
+        return reply.type(asset.type).header('cache-control', 'max-age=3600').send(asset.body);
+      });
+
       scope.get('/api/me', async (request) => userOf(request));
 
       scope.get('/api/routes', async () =>
@@ -66,6 +77,38 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleA
           schema: h.spec.schema ?? null,
         })),
       );
+
+      scope.get('/api/overview', async () => deps.overview.overview());
+      scope.get('/api/handlers', async () => deps.overview.handlers());
+      scope.get('/api/websocket', async () => deps.overview.websocket());
+
+      scope.get<{ Querystring: SearchQuery }>('/api/dead-letters', { schema: { querystring: searchSchema } }, async (request) => {
+        const { handler, limit = 50, offset = 0, ...rest } = request.query;
+        return deps.deadLetters.search(handler, toQuery(rest), limit, offset);
+      });
+
+      scope.get<{ Querystring: { handler: string; messageId: string } }>(
+        '/api/dead-letters/one',
+        { schema: { querystring: { type: 'object', required: ['handler', 'messageId'], properties: { handler: { type: 'string' }, messageId: { type: 'string' } } } } },
+        async (request) => deps.deadLetters.one(request.query.handler, request.query.messageId),
+      );
+
+      for (const action of ['requeue', 'purge'] as const) {
+        scope.post<{ Body: { handler: string; messageIds?: string[]; filter?: Omit<SearchQuery, 'handler' | 'limit' | 'offset'> } }>(
+          `/api/dead-letters/${action}`,
+          { schema: { body: actionSchema } },
+          async (request) => {
+            const { handler, messageIds, filter } = request.body;
+            const user = operator(request, action, handler);
+            // Either the letters chosen or a filter (an empty filter is every dead letter): never both, never neither.
+            if ((messageIds === undefined) === (filter === undefined)) throw HttpError.badRequest(`${action}: give either messageIds (the letters chosen) or filter ({} for all)`);
+            const selection: Selection = messageIds ? { messageIds } : { filter: toQuery(filter!) };
+            const result = await deps.deadLetters.act(action, handler, selection);
+            audit(user, action === 'requeue' ? 'requeued' : 'purged', handler, { ...result, ...(messageIds ? { selected: messageIds.length } : { filter }) });
+            return result;
+          },
+        );
+      }
 
       scope.get('/api/scheduled', async () => ({ actions: await scheduled.list() }));
 
@@ -97,6 +140,52 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleA
     },
     { prefix: deps.path === '/' ? '' : deps.path },
   );
+}
+
+interface SearchQuery {
+  handler: string;
+  error?: string;
+  messageId?: string;
+  from?: string;
+  to?: string;
+  body?: string;
+  limit?: number;
+  offset?: number;
+}
+
+const filterProperties = {
+  error: { type: 'string', maxLength: 500 },
+  messageId: { type: 'string', maxLength: 200 },
+  from: { type: 'string', format: 'date-time' },
+  to: { type: 'string', format: 'date-time' },
+  body: { type: 'string', maxLength: 500 },
+} as const;
+
+const searchSchema = {
+  type: 'object',
+  required: ['handler'],
+  properties: { handler: { type: 'string' }, ...filterProperties, limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } },
+} as const;
+
+const actionSchema = {
+  type: 'object',
+  required: ['handler'],
+  additionalProperties: false,
+  properties: {
+    handler: { type: 'string' },
+    messageIds: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 10000 },
+    filter: { type: 'object', additionalProperties: false, properties: filterProperties },
+  },
+} as const;
+
+function toQuery(q: Omit<SearchQuery, 'handler' | 'limit' | 'offset'>): DeadLetterQuery {
+  return {
+    ...(q.error ? { error: q.error } : {}),
+    ...(q.messageId ? { messageId: q.messageId } : {}),
+    ...(q.body ? { body: q.body } : {}),
+    ...(q.from ? { from: Date.parse(q.from) } : {}),
+    ...(q.to ? { to: Date.parse(q.to) } : {}),
+  };
 }
 
 function joinPath(prefix: string, path: string): string {

@@ -5,7 +5,11 @@ import { pathToFileURL } from 'node:url';
 import { definePlugin, ModuleLoadError } from 'jararaca';
 import { Access, type ConsoleAuthenticate } from './access.ts';
 import { registerConsoleRoutes } from './api.ts';
+import { DeadLetters } from './dead-letters.ts';
+import { Reporter } from './heartbeat.ts';
+import { heartbeatStore, type HeartbeatStore } from './heartbeat-store.ts';
 import { optionsSchema } from './options.ts';
+import { Overview } from './overview.ts';
 import { ScheduledActions } from './scheduled.ts';
 
 export type { ConsoleAuthenticate, ConsoleRole, ConsoleUser } from './access.ts';
@@ -36,12 +40,27 @@ export default definePlugin({
       return { describe: () => ['console: off (no credentials)'] };
     }
     const scheduled = new ScheduledActions(ctx);
+    // Every role beats (workers and schedulers appear in the overview); the store is chosen at
+    // start, when the other plugins' capabilities can be read.
+    const reporter = new Reporter(ctx, ctx.options.heartbeatMs ?? 5000);
+    let store: HeartbeatStore | undefined;
+    const overview = new Overview(ctx, () => (store ??= heartbeatStore(ctx)), reporter.intervalMs);
+    const deadLetters = new DeadLetters(ctx);
     return {
+      intercept: (execution, next) => reporter.intercept(execution, next),
+      start() {
+        store ??= heartbeatStore(ctx);
+        reporter.start(store);
+        deadLetters.start();
+      },
       async http(app) {
-        await registerConsoleRoutes(app, { path, access, scheduled, handlers: ctx.handlers, logger: ctx.logger });
+        await registerConsoleRoutes(app, { path, access, scheduled, overview, deadLetters, handlers: ctx.handlers, logger: ctx.logger });
         ctx.logger.info({ path }, `console at ${path}`);
       },
       async stop() {
+        await deadLetters.stop();
+        await reporter.stop();
+        await store?.close();
         await scheduled.close();
       },
       describe: () => [`console: ${path}`],

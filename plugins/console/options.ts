@@ -8,6 +8,7 @@ export const optionsSchema = {
     operator: { type: 'string', pattern: '^[^:]+:.+$', description: 'HTTP Basic credentials of the operator role, user:password (write ${CONSOLE_OPERATOR:-}).' },
     viewerToken: { type: 'string', minLength: 16, description: 'A bearer token (Authorization: Bearer ...) for the viewer role.' },
     operatorToken: { type: 'string', minLength: 16, description: 'A bearer token for the operator role.' },
+    heartbeatMs: { type: 'integer', minimum: 500, default: 5000, description: "How often each process writes its heartbeat (processes not seen for 3 beats drop out of the overview)." },
     authenticate: {
       type: 'string',
       description: "Your own authentication: './auth.ts#authenticate', a function (request) => { name, role } | undefined. Tried before the credentials above.",

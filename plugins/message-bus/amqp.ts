@@ -555,16 +555,18 @@ export class AmqpTransport implements MessageTransport {
       }
       return out;
     },
-    requeue: async (queue, limit) => {
+    requeue: async (queue, limit, filter) => {
       const ch = await this.#adminChannel();
       let moved = 0;
       try {
         // Only what is there now: a requeued message that fails again comes back behind these,
         // and must not be moved a second time by this run.
         const present = (await ch.checkQueue(`${queue}.dlq`)).messageCount;
-        for (; moved < Math.min(limit, present); moved++) {
+        for (let seen = 0; seen < present && moved < limit; seen++) {
           const m = await ch.get(`${queue}.dlq`, { noAck: false });
           if (!m) break;
+          // Not chosen: left unacknowledged, it goes back to the dead-letter queue when the channel closes.
+          if (filter && !filter(describe(m))) continue;
           const headers: Record<string, unknown> = {};
           for (const [k, v] of Object.entries((m.properties.headers ?? {}) as Record<string, unknown>)) if (!isBookkeeping(k) || k === HEADER.routingKey) headers[k] = v;
           // Straight to the handler's own queue (not through the exchange: it reaches exactly that handler),
@@ -578,23 +580,40 @@ export class AmqpTransport implements MessageTransport {
             headers,
           });
           ch.ack(m);
+          moved++;
         }
       } finally {
         await ch.close().catch(() => undefined);
       }
       return moved;
     },
-    purge: async (queue, limit) => {
+    purge: async (queue, limit, filter) => {
       const ch = await this.#adminChannel();
       try {
-        if (limit === undefined) return (await ch.purgeQueue(`${queue}.dlq`)).messageCount;
+        if (limit === undefined && !filter) return (await ch.purgeQueue(`${queue}.dlq`)).messageCount;
+        const present = (await ch.checkQueue(`${queue}.dlq`)).messageCount;
         let n = 0;
-        for (; n < limit; n++) {
+        for (let seen = 0; seen < present && n < (limit ?? Infinity); seen++) {
           const m = await ch.get(`${queue}.dlq`, { noAck: false });
           if (!m) break;
+          if (filter && !filter(describe(m))) continue;
           ch.ack(m);
+          n++;
         }
         return n;
+      } finally {
+        await ch.close().catch(() => undefined);
+      }
+    },
+    stats: async (queue) => {
+      const ch = await this.#adminChannel();
+      try {
+        const main = await ch.checkQueue(queue);
+        const dlq = await ch.checkQueue(`${queue}.dlq`);
+        return { messages: main.messageCount, consumers: main.consumerCount, deadLetters: dlq.messageCount };
+      } catch (err) {
+        if ((err as { code?: number })?.code === 404) return undefined; // not declared yet (no worker ran)
+        throw err;
       } finally {
         await ch.close().catch(() => undefined);
       }
@@ -645,6 +664,7 @@ function describe(m: ConsumeMessage | { content: Buffer; properties: ConsumeMess
     attempts: typeof h[HEADER.attempts] === 'number' ? (h[HEADER.attempts] as number) : undefined,
     failedAt: h[HEADER.failedAt] as string | undefined,
     body: m.content.toString('utf8'),
+    headers: h,
   };
 }
 

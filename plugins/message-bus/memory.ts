@@ -3,7 +3,7 @@
 // queue per handler, delayed publishing) for `--role all` and tests. Messages live in this
 // process only: they are gone when it exits. One broker per URL (`memory://a` and `memory://b`
 // are separate), shared by every plugin instance in the process.
-import type { ConsumerHandle, DeadLetter, DeadLetterAdmin, Delivery, MessageTransport, OutgoingMessage, QueueSpec, Settlement } from 'jararaca';
+import type { ConsumerHandle, DeadLetter, DeadLetterAdmin, DeadLetterFilter, Delivery, MessageTransport, OutgoingMessage, QueueSpec, Settlement } from 'jararaca';
 import { errorHeader, HEADER, publicHeaders, topicMatcher } from './routing.ts';
 
 interface StoredMessage {
@@ -203,18 +203,33 @@ export class MemoryTransport implements MessageTransport {
 
   readonly deadLetters: DeadLetterAdmin = {
     list: async (queue, limit) => (this.#broker.queues.get(queue)?.dead ?? []).slice(0, limit).map(describeDeadLetter),
-    requeue: async (queue, limit) => {
+    requeue: async (queue, limit, filter) => {
       const q = this.#broker.queues.get(queue);
       if (!q) return 0;
-      const moved = q.dead.splice(0, limit);
+      const moved = take(q.dead, limit, filter);
       for (const m of moved) q.push({ ...m, attempt: 1, redelivered: false, headers: Object.fromEntries(Object.entries(m.headers).filter(([k]) => !k.startsWith('x-jrr-'))) });
       return moved.length;
     },
-    purge: async (queue, limit) => {
+    purge: async (queue, limit, filter) => {
       const q = this.#broker.queues.get(queue);
-      return q ? q.dead.splice(0, limit ?? q.dead.length).length : 0;
+      return q ? take(q.dead, limit ?? q.dead.length, filter).length : 0;
+    },
+    stats: async (queue) => {
+      const q = this.#broker.queues.get(queue);
+      return q ? { messages: q.items.length, consumers: q.consumers.length, deadLetters: q.dead.length } : undefined;
     },
   };
+}
+
+/** Removes and returns up to `limit` messages of `list` that `filter` chooses (all when none), in order. */
+function take(list: StoredMessage[], limit: number, filter?: DeadLetterFilter): StoredMessage[] {
+  if (!filter) return list.splice(0, limit);
+  const out: StoredMessage[] = [];
+  for (let i = 0; i < list.length && out.length < limit; ) {
+    if (filter(describeDeadLetter(list[i]))) out.push(...list.splice(i, 1));
+    else i++;
+  }
+  return out;
 }
 
 function describeDeadLetter(m: StoredMessage): DeadLetter {
@@ -226,5 +241,6 @@ function describeDeadLetter(m: StoredMessage): DeadLetter {
     attempts: m.headers[HEADER.attempts] as number | undefined,
     failedAt: m.headers[HEADER.failedAt] as string | undefined,
     body: m.body.toString('utf8'),
+    headers: m.headers,
   };
 }

@@ -26,7 +26,8 @@ export default definePlugin({
     // Only for health; each scheduler lock opens its own connection when the role opens it.
     let client: Redis | undefined;
     return {
-      provides: { [SCHEDULER_LOCK_CAPABILITY]: redisLockProvider({ url, prefix }) },
+      // 'redis': where the server is, for plugins that keep their own keys there (the console's heartbeats).
+      provides: { [SCHEDULER_LOCK_CAPABILITY]: redisLockProvider({ url, prefix }), redis: { url, prefix } },
       async start() {
         client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
         // Reconnects on its own; an unreachable server is what health reports, not a crash.

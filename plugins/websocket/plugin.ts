@@ -38,6 +38,8 @@ export default definePlugin({
 
     return {
       serves: [WS_KIND],
+      // 'websocket.connections': this process's connections per endpoint and room sizes (the console's WebSocket page).
+      provides: { 'websocket.connections': () => connectionsSnapshot(registry, endpoints.map((e) => e.path)) },
       async start() {
         if (backend.description === 'memory://' && !ctx.roles.has('http')) {
           logger.warn('websocket backend is memory://: messages sent from this process reach no client (clients connect to HTTP processes). Use redis:// to reach them.');
@@ -82,3 +84,13 @@ export default definePlugin({
     };
   },
 });
+
+function connectionsSnapshot(registry: ConnectionRegistry, paths: readonly string[]): { endpoints: Record<string, number>; rooms: Record<string, number> } {
+  const endpoints: Record<string, number> = Object.fromEntries(paths.map((p) => [p, 0]));
+  const rooms: Record<string, number> = {};
+  for (const c of registry.all()) {
+    endpoints[c.path] = (endpoints[c.path] ?? 0) + 1;
+    for (const room of c.rooms) rooms[room] = (rooms[room] ?? 0) + 1;
+  }
+  return { endpoints, rooms };
+}

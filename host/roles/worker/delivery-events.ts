@@ -16,7 +16,16 @@ export function reportReceived(plan: MessageHandlerPlan, delivery: Delivery): nu
 }
 
 /** How it ended: the settlement done, or 'requeued' when settling failed (the broker redelivers it). */
-export function reportSettled(plan: MessageHandlerPlan, delivery: Delivery, action: Settlement['action'], startedAt: number): void {
+export function reportSettled(plan: MessageHandlerPlan, delivery: Delivery, settlement: Settlement, startedAt: number): void {
   if (!deliveries.hasSubscribers || !startedAt) return;
-  deliveries.publish({ handler: plan.name, queue: plan.queue, messageId: delivery.messageId ?? '', attempt: delivery.attempt, outcome: OUTCOME[action], durationMs: performance.now() - startedAt });
+  deliveries.publish({
+    handler: plan.name,
+    queue: plan.queue,
+    messageId: delivery.messageId ?? '',
+    attempt: delivery.attempt,
+    outcome: OUTCOME[settlement.action],
+    durationMs: performance.now() - startedAt,
+    ...(settlement.action === 'retry' || settlement.action === 'dead-letter' ? { error: settlement.error } : {}),
+    ...(settlement.action === 'dead-letter' ? { deadLetter: { body: delivery.body, name: delivery.name, topic: delivery.topic, headers: delivery.headers, attempts: settlement.attempt ?? delivery.attempt } } : {}),
+  });
 }

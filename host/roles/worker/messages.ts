@@ -312,15 +312,31 @@ export interface DeadLetter {
   readonly attempts?: number;
   readonly failedAt?: string;
   readonly body: string;
+  /** The message's headers as dead-lettered (the error and attempts among them). */
+  readonly headers?: Readonly<Record<string, unknown>>;
 }
+
+/** A queue's state at the broker (the console's handlers page). */
+export interface QueueStats {
+  /** Messages ready in the handler's queue. */
+  messages: number;
+  consumers: number;
+  /** Messages in its dead-letter queue. */
+  deadLetters: number;
+}
+
+/** Chooses dead letters for requeue() and purge() (the console's "all matching a filter"); the others stay where they are. */
+export type DeadLetterFilter = (letter: DeadLetter) => boolean;
 
 export interface DeadLetterAdmin {
   /** Reads up to `limit` dead letters without removing them. */
   list(queue: string, limit: number): Promise<DeadLetter[]>;
   /** Moves up to `limit` back to the handler's queue (confirmed before removal), attempt reset. Returns how many. */
-  requeue(queue: string, limit: number): Promise<number>;
-  /** Deletes dead letters (all, or up to `limit`). Returns how many. */
-  purge(queue: string, limit?: number): Promise<number>;
+  requeue(queue: string, limit: number, filter?: DeadLetterFilter): Promise<number>;
+  /** Deletes dead letters (all, or up to `limit`; with `filter`, only those it chooses). Returns how many. */
+  purge(queue: string, limit?: number, filter?: DeadLetterFilter): Promise<number>;
+  /** The handler's queue and dead-letter queue at the broker; undefined when it is not declared (optional). */
+  stats?(queue: string): Promise<QueueStats | undefined>;
 }
 
 export interface MessageTransport {

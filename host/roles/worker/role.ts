@@ -122,9 +122,9 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
     entry.settled = true;
     try {
       await transport!.settle(entry.delivery, settlement);
-      if (entry.plan) reportSettled(entry.plan, entry.delivery, settlement.action, entry.startedAt);
+      if (entry.plan) reportSettled(entry.plan, entry.delivery, settlement, entry.startedAt);
     } catch (err) {
-      if (entry.plan) reportSettled(entry.plan, entry.delivery, 'requeue', entry.startedAt);
+      if (entry.plan) reportSettled(entry.plan, entry.delivery, { action: 'requeue' }, entry.startedAt);
       // Not settled: the broker redelivers it once the channel is gone; nothing is lost.
       log.warn({ err, settlement: settlement.action }, 'could not settle the message; it goes back to its queue (or is redelivered when the channel closes)');
     }
