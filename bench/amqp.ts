@@ -11,14 +11,12 @@
 // first at 100 % and at 10 % sampling (parent-based trace id ratio), exporting over OTLP/HTTP
 // protobuf to a no-op receiver in this process (the export's cost is in the measured process).
 // Run: node --conditions=source --import tsx bench/run.ts amqp
-import { once as eventOnce } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import path from 'node:path';
 import amqp, { type Channel } from 'amqplib';
 import { Host, type HandlerInfo } from 'jararaca';
 import { startWorkerRole } from '../host/roles/worker/role.ts';
-import { compare, median, repoRoot, type BenchOptions, type BenchResult } from './support.ts';
+import { compare, median, noopOtlpReceiver, repoRoot, type BenchOptions, type BenchResult } from './support.ts';
 
 const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const MESSAGES = Number(process.env.BENCH_AMQP_MESSAGES ?? 20000);
@@ -102,17 +100,8 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
   const exchange = `bench_amqp_${process.pid}`;
   mkdirSync(path.join(repoRoot, '.tmp'), { recursive: true });
   const dir = mkdtempSync(path.join(repoRoot, '.tmp', 'bench-amqp-'));
-  let exports = 0;
-  const receiver = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      exports++;
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  receiver.listen(0, '127.0.0.1');
-  await eventOnce(receiver, 'listening');
-  const endpoint = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+  const receiver = await noopOtlpReceiver();
+  const endpoint = receiver.endpoint;
   writeFileSync(path.join(dir, 'service.yaml'), SERVICE(exchange));
   writeFileSync(path.join(dir, 'telemetry-full.yaml'), SERVICE(exchange, TELEMETRY(endpoint, 1)));
   writeFileSync(path.join(dir, 'telemetry-tenth.yaml'), SERVICE(exchange, TELEMETRY(endpoint, 0.1)));
@@ -198,7 +187,7 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
   return [
     compare('amqp: consume + ack throughput', { label: 'raw amqplib consumer', value: median(consumeRaw), unit: 'msg/s' }, worker('without'), { target: 0.85, note }),
     compare('amqp: confirmed publish throughput', { label: 'raw amqplib confirm channel', value: median(publishRaw), unit: 'msg/s' }, publisher('without'), { target: 0.9 }),
-    compare('amqp + telemetry 100 %: consume', worker('without'), worker('full'), { target: 0.85, note: `${exports} OTLP export requests received (no-op receiver)` }),
+    compare('amqp + telemetry 100 %: consume', worker('without'), worker('full'), { target: 0.85, note: `${receiver.exports()} OTLP export requests received (no-op receiver)` }),
     compare('amqp + telemetry 10 %: consume', worker('without'), worker('tenth')),
     compare('amqp + telemetry 100 %: publish', publisher('without'), publisher('full'), { target: 0.85 }),
     compare('amqp + telemetry 10 %: publish', publisher('without'), publisher('tenth')),

@@ -1,10 +1,8 @@
 // The telemetry plugin's cost: the HTTP bench's subject (GET /hello, three no-op interceptors, a
 // scoped provider) without telemetry, then with it at 100 % and 10 % sampling, exporting over
 // OTLP/HTTP protobuf to a no-op receiver in this process. Alternating sides, medians of rounds.
-import { once } from 'node:events';
-import { createServer } from 'node:http';
 import path from 'node:path';
-import { buildHost, compare, freePort, hostBin, loadTest, median, repoRoot, startServer, type BenchOptions, type BenchResult, type LoadResult } from './support.ts';
+import { buildHost, compare, freePort, hostBin, loadTest, median, noopOtlpReceiver, repoRoot, startServer, type BenchOptions, type BenchResult, type LoadResult } from './support.ts';
 
 const fixtures = path.join(repoRoot, 'bench/fixtures/http');
 const WITHOUT = 'jararaca-host, no telemetry';
@@ -13,17 +11,8 @@ const TENTH = 'telemetry, 10 % sampled';
 
 export async function run(options: BenchOptions): Promise<BenchResult[]> {
   buildHost(options, 'http-telemetry');
-  let exports = 0;
-  const receiver = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      exports++;
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  receiver.listen(0, '127.0.0.1');
-  await once(receiver, 'listening');
-  const endpoint = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+  const receiver = await noopOtlpReceiver();
+  const endpoint = receiver.endpoint;
   const start = (config: string, env: Record<string, string>) => async () => {
     const port = await freePort();
     return startServer([hostBin, '--config', path.join(fixtures, config), '--role', 'http', '--port', String(port)], { port, readyPath: '/health/ready', env: { LOG_LEVEL: 'warn', ...env } });
@@ -50,7 +39,7 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
     receiver.close();
   }
   const side = (label: string, r: LoadResult[], key: keyof LoadResult, unit: string) => ({ label, value: median(r.map((x) => x[key] ?? Number.NaN)), unit });
-  const note = `${exports} OTLP export requests received; medians of ${options.rounds} alternating rounds`;
+  const note = `${receiver.exports()} OTLP export requests received; medians of ${options.rounds} alternating rounds`;
   return [
     compare('http + telemetry 100 %: throughput', side(WITHOUT, results.without, 'requestsPerSecond', 'req/s'), side(FULL, results.full, 'requestsPerSecond', 'req/s'), { target: 0.85, note }),
     compare('http + telemetry 10 %: throughput', side(WITHOUT, results.without, 'requestsPerSecond', 'req/s'), side(TENTH, results.tenth, 'requestsPerSecond', 'req/s')),

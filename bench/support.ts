@@ -1,6 +1,7 @@
 // Shared pieces of the benches: what a bench returns, the options it gets, child-process servers,
 // autocannon runs, and the results table.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
@@ -228,4 +229,19 @@ export function buildHost(options: BenchOptions, tag: string): void {
     // tsc still emits on type errors (someone's work in progress): say so, and go on.
     options.log(`${tag}: warning: npm run build reported errors; benchmarking what it emitted:\n${(result.stdout + result.stderr).split('\n').slice(0, 10).join('\n')}`);
   }
+}
+
+/** An OTLP/HTTP receiver in this process that accepts every export and keeps nothing (telemetry sides of the benches). */
+export async function noopOtlpReceiver(): Promise<{ endpoint: string; exports(): number; close(): void }> {
+  let exports = 0;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      exports++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  return { endpoint: `http://127.0.0.1:${(receiver.address() as { port: number }).port}`, exports: () => exports, close: () => void receiver.close() };
 }
