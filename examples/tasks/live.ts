@@ -3,6 +3,7 @@
 // examples/tasks/ws-client.ts is a client for it. `sends` lists what the server sends, for the
 // contract (`jararaca-host asyncapi`, the generated WebSocket client).
 import { useWsManager, OnConnect, OnMessage, WebSocketEndpoint, defineWsMessage, type WsConnection } from 'jararaca/websocket';
+import { taskSchema } from './task-store.ts';
 
 const watched = {
   type: 'object',
@@ -13,21 +14,10 @@ const watched = {
 
 const Watch = defineWsMessage('task.watch', watched);
 
-const task = {
-  type: 'object',
-  required: ['id', 'title', 'status', 'createdAt'],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    title: { type: 'string' },
-    status: { type: 'string', enum: ['pending', 'done'] },
-    createdAt: { type: 'string', format: 'date-time' },
-  },
-} as const;
-
 const Hello = defineWsMessage('hello', { type: 'object', required: ['connectionId'], properties: { connectionId: { type: 'string' } } } as const);
 const Watching = defineWsMessage('task.watching', watched);
-const Created = defineWsMessage('task.created', task);
-const Done = defineWsMessage('task.done', task);
+const Created = defineWsMessage('task.created', taskSchema);
+const Done = defineWsMessage('task.done', taskSchema);
 
 @WebSocketEndpoint('/ws', { messages: [Watch], sends: [Hello, Watching, Created, Done] })
 export class LiveTasks {

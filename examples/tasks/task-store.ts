@@ -16,6 +16,18 @@ export class TaskNotFound extends Error {
   }
 }
 
+/** A task as the API and the WebSocket frames carry it (the JSON Schema of `Task`). */
+export const taskSchema = {
+  type: 'object',
+  required: ['id', 'title', 'status', 'createdAt'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    title: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'done'] },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
 export interface Task {
   id: string;
   title: string;

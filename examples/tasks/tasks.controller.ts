@@ -5,18 +5,7 @@ import { usePublisher } from 'jararaca/message-bus';
 import { useWsManager } from 'jararaca/websocket';
 import { ApiKeyGuard } from './api-key.guard.ts';
 import { HelloTask, TaskCreated } from './messages.ts';
-import type { Task, TaskRepository } from './task-store.ts';
-
-const taskSchema = {
-  type: 'object',
-  required: ['id', 'title', 'status', 'createdAt'],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    title: { type: 'string' },
-    status: { type: 'string', enum: ['pending', 'done'] },
-    createdAt: { type: 'string', format: 'date-time' },
-  },
-} as const;
+import { taskSchema, type Task, type TaskRepository } from './task-store.ts';
 
 @RestController('/tasks')
 export class TasksController {
