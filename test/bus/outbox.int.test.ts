@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import amqp from 'amqplib';
 import pg from 'pg';
-import { freshDatabase } from '../persistence/knex-session-suite.ts';
+import { freshDatabase } from '../support/database.ts';
 import { freePort, http, servers, spawnHost, uniqueName, type SpawnedHost } from '../support/host.ts';
 import { TcpForwarder } from '../support/tcp-forwarder.ts';
 import { countBy, until, writeOutboxService } from './outbox-service.ts';

@@ -8,24 +8,25 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { freePort, http, servers, spawnHost, uniqueName, writeService, type SpawnedHost } from '../support/host.ts';
-import { createDatabase, databaseUrl, dropDatabase } from '../support/database.ts';
+import { freshDatabase } from '../support/database.ts';
 import { eventually } from '../support/eventually.ts';
 
-const database = uniqueName('jrr_console');
 const redisPrefix = `${uniqueName('jrr_console')}:`;
-const dbUrl = databaseUrl(database);
+let database: Awaited<ReturnType<typeof freshDatabase>> | undefined;
+let dbUrl = '';
 const OPERATOR = { authorization: `Basic ${Buffer.from('olga:operator-pass').toString('base64')}` };
 let db: pg.Pool;
 
 before(async () => {
-  await createDatabase(database);
+  database = await freshDatabase('jrr_console');
+  dbUrl = database.url;
   db = new pg.Pool({ connectionString: dbUrl, max: 2 });
   await db.query('CREATE TABLE fires (service text NOT NULL, slot timestamptz NOT NULL, pid integer NOT NULL)');
 });
 
 after(async () => {
   await db?.end();
-  await dropDatabase(database);
+  await database?.drop();
   const redis = new Redis(servers.redis);
   const keys = await redis.keys(`${redisPrefix}*`);
   if (keys.length) await redis.del(...keys);
@@ -82,7 +83,8 @@ const backends = {
 for (const [kind, lock] of Object.entries(backends)) {
   describe(`console over three scheduler replicas on ${kind}`, () => {
     const name = uniqueName(`console-${kind}`).replace(/_/g, '-');
-    const env = { TEST_DB_URL: dbUrl, REDIS_URL: servers.redis, CONSOLE_OPERATOR: 'olga:operator-pass' };
+    // Read when the hosts start: the database exists only from the file's before().
+    const env = () => ({ TEST_DB_URL: dbUrl, REDIS_URL: servers.redis, CONSOLE_OPERATOR: 'olga:operator-pass' });
     const replicas: SpawnedHost[] = [];
     let web: SpawnedHost;
     const fires = async () => (await db.query<{ slot: Date; pid: number }>('SELECT slot, pid FROM fires WHERE service = $1', [name])).rows;
@@ -90,10 +92,10 @@ for (const [kind, lock] of Object.entries(backends)) {
     before(async () => {
       const dir = service(name, lock);
       for (let i = 0; i < 3; i++) {
-        replicas.push(await spawnHost(`${dir}/service.yaml`, { args: ['--role', 'scheduler', '--health-port', String(await freePort())], waitReady: false, env }));
+        replicas.push(await spawnHost(`${dir}/service.yaml`, { args: ['--role', 'scheduler', '--health-port', String(await freePort())], waitReady: false, env: env() }));
       }
       await Promise.all(replicas.map((r) => r.waitForLog((l) => String(l.msg).startsWith('scheduler started'), 30_000)));
-      web = await spawnHost(`${dir}/service.yaml`, { args: ['--role', 'http'], env });
+      web = await spawnHost(`${dir}/service.yaml`, { args: ['--role', 'http'], env: env() });
     });
     after(async () => {
       await Promise.all([...replicas, web].filter(Boolean).map((r) => r.stop()));

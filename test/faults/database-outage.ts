@@ -3,7 +3,7 @@
 // once) after the database returns, the worker not ready during the outage.
 import knex from 'knex';
 import path from 'node:path';
-import { freshDatabase } from '../persistence/knex-session-suite.ts';
+import { freshDatabase } from '../support/database.ts';
 import { servers, spawnHost, uniqueName, writeService } from '../support/host.ts';
 import { targetOf, TcpForwarder } from '../support/tcp-forwarder.ts';
 import { deleteBusNames, publishRaw, queueDepth, until } from './support.ts';

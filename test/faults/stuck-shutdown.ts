@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SHUTDOWN_MARGIN_MS } from '../../host/cli/shutdown-deadline.ts';
-import { freshDatabase } from '../persistence/knex-session-suite.ts';
+import { freshDatabase } from '../support/database.ts';
 import { servers, spawnHost, uniqueName, writeService } from '../support/host.ts';
 import { deleteBusNames, publishRaw, queueDepth, until } from './support.ts';
 

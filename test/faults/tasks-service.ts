@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { freshDatabase } from '../persistence/knex-session-suite.ts';
+import { freshDatabase } from '../support/database.ts';
 import { freePort, repoRoot, runHost, servers, spawnHost, uniqueName, writeService, type SpawnedHost } from '../support/host.ts';
 import { deleteBusNames } from './support.ts';
 

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort, http, runHost, servers, spawnHost, writeService, type SpawnedHost } from '../support/host.ts';
 import { eventually } from '../support/eventually.ts';
-import { freshDatabase, sessionServiceFiles } from './knex-session-suite.ts';
+import { freshDatabase } from '../support/database.ts';
+import { sessionServiceFiles } from './knex-session-suite.ts';
 
 /** Forwards 127.0.0.1:port to PostgreSQL while open; close() also cuts the open connections. */
 class TcpProxy {

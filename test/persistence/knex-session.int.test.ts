@@ -1,6 +1,7 @@
 // knex-session on a real PostgreSQL: a fresh database for this file, dropped afterwards.
 import knex, { type Knex } from 'knex';
-import { freshDatabase, knexSessionSuite } from './knex-session-suite.ts';
+import { freshDatabase } from '../support/database.ts';
+import { knexSessionSuite } from './knex-session-suite.ts';
 
 let db: { url: string; drop(): Promise<void> };
 let reader: Knex | undefined;

@@ -1,6 +1,6 @@
 // Migration names without extensions, on a real PostgreSQL (a fresh database, dropped afterwards).
 import knex from 'knex';
-import { freshDatabase } from './knex-session-suite.ts';
+import { freshDatabase } from '../support/database.ts';
 import { migrationNamesSuite } from './migration-names-suite.ts';
 
 let db: { url: string; drop(): Promise<void> } | undefined;

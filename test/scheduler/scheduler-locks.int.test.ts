@@ -11,19 +11,20 @@ import { selectLock } from '../../host/roles/scheduler/select-lock.ts';
 import { schedulerLockProvider } from '../../plugins/knex-session/scheduler-lock.ts';
 import { redisLockProvider } from '../../plugins/redis/lock.ts';
 import { servers, uniqueName } from '../support/host.ts';
-import { createDatabase, databaseUrl, dropDatabase } from '../support/database.ts';
+import { freshDatabase } from '../support/database.ts';
 import { eventually } from '../support/eventually.ts';
 
-const database = uniqueName('jrr_sched_locks');
 const redisPrefix = `${uniqueName('jrr_sched_locks')}:`;
-const dbUrl = databaseUrl(database);
+let database: Awaited<ReturnType<typeof freshDatabase>> | undefined;
+let dbUrl = '';
 
 before(async () => {
-  await createDatabase(database);
+  database = await freshDatabase('jrr_sched_locks');
+  dbUrl = database.url;
 });
 
 after(async () => {
-  await dropDatabase(database);
+  await database?.drop();
   const redis = new Redis(servers.redis);
   const keys = await redis.keys(`${redisPrefix}*`);
   if (keys.length) await redis.del(...keys);

@@ -5,21 +5,22 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { assertExactlyOnce, runThreeReplicas, type Fire } from './scheduler-suite.ts';
 import { servers, spawnHost, uniqueName, writeService } from '../support/host.ts';
-import { createDatabase, databaseUrl, dropDatabase } from '../support/database.ts';
+import { freshDatabase } from '../support/database.ts';
 
-const database = uniqueName('jrr_sched_pg');
-const dbUrl = databaseUrl(database);
+let database: Awaited<ReturnType<typeof freshDatabase>> | undefined;
+let dbUrl = '';
 let db: pg.Pool;
 
 before(async () => {
-  await createDatabase(database);
+  database = await freshDatabase('jrr_sched_pg');
+  dbUrl = database.url;
   db = new pg.Pool({ connectionString: dbUrl, max: 2 });
   await db.query('CREATE TABLE fires (slot timestamptz NOT NULL, pid integer NOT NULL)');
 });
 
 after(async () => {
   await db?.end();
-  await dropDatabase(database);
+  await database?.drop();
 });
 
 test('three replicas on PostgreSQL fire every slot exactly once, also after kill -9 of one', async () => {
