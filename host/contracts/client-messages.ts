@@ -5,15 +5,11 @@
 // the message's name, contentType application/json, persistent, timestamp in seconds.
 //
 // Input: the AsyncAPI document of `jararaca-host asyncapi` (asyncApiDocument(host)).
-// Output: Promise<Array<{ path, content }>>, one file `messages.ts` (async: json-schema-to-typescript is).
+// Output: one GeneratedFile, `messages.ts` (async: json-schema-to-typescript is).
 import type { AsyncApiObject } from '../core/asyncapi-types.ts';
 import type { AsyncApiDocument } from './asyncapi.ts';
+import type { GeneratedFile } from './generator.ts';
 import { schemaType, typeName } from './schema-types.ts';
-
-export interface GeneratedFile {
-  path: string;
-  content: string;
-}
 
 interface BusMessage {
   name: string;
@@ -92,5 +88,5 @@ export function createPublisher(channel: AmqpChannelLike, options: { exchange?: 
   };
 }
 `;
-  return [{ path: 'messages.ts', content }];
+  return [{ path: 'messages.ts', text: content }];
 }

@@ -5,10 +5,10 @@
 // Node ≥ 22 (global WebSocket), or Node 20 with `ws` (`new TasksWs(url, { WebSocket })`).
 //
 // Input: the AsyncAPI document of `jararaca-host asyncapi` (asyncApiDocument(host)).
-// Output: Promise<Array<{ path, content }>>: `ws-<path>.ts` per endpoint (json-schema-to-typescript is async).
+// Output: GeneratedFiles, `ws-<path>.ts` per endpoint (json-schema-to-typescript is async).
 import type { AsyncApiObject } from '../core/asyncapi-types.ts';
 import type { AsyncApiDocument } from './asyncapi.ts';
-import type { GeneratedFile } from './client-messages.ts';
+import type { GeneratedFile } from './generator.ts';
 import { schemaType, typeName } from './schema-types.ts';
 
 interface WsMessageInfo {
@@ -200,7 +200,7 @@ ${outgoing.map((m) => `  ${JSON.stringify(m.type)}: ${typeOf('Receive', m)};`).j
 
 export type ServerFrame = { [K in keyof ServerMessages]: { type: K; data: ServerMessages[K]; replyTo?: string | number } }[keyof ServerMessages];
 ${clientClass(name, path)}`;
-    files.push({ path: `ws-${slug}.ts`, content });
+    files.push({ path: `ws-${slug}.ts`, text: content });
   }
   return files;
 }

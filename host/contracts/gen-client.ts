@@ -19,9 +19,7 @@ const asyncClientGenerator: ClientGenerator = {
   name: 'asyncapi',
   async generate({ host }) {
     const doc = asyncApiDocument(host);
-    const ws = (await generateWsClients(doc)).map((f) => ({ path: f.path, text: f.content }));
-    const messages = (await generateMessagesClient(doc)).map((f) => ({ path: f.path, text: f.content }));
-    return [...ws, ...messages];
+    return [...(await generateWsClients(doc)), ...(await generateMessagesClient(doc))];
   },
 };
 

@@ -16,7 +16,7 @@ export async function generateExampleClients(): Promise<string> {
   await host.stop();
   const dir = tempDir();
   mkdirSync(path.join(dir, 'client'));
-  for (const f of [...(await generateWsClients(doc)), ...(await generateMessagesClient(doc))]) writeFileSync(path.join(dir, 'client', f.path), f.content);
+  for (const f of [...(await generateWsClients(doc)), ...(await generateMessagesClient(doc))]) writeFileSync(path.join(dir, 'client', f.path), f.text);
   writeFileSync(
     path.join(dir, 'tsconfig.json'),
     JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022', 'dom'], types: ['node'], typeRoots: [path.join(repoRoot, 'node_modules/@types')], skipLibCheck: true, allowImportingTsExtensions: true, noUnusedLocals: true }, include: ['**/*.ts'] }),
