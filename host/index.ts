@@ -1,6 +1,6 @@
 // The public API: import { ... } from 'jararaca'. What users and plugin authors need, listed in
 // docs/api.md; what only the CLI and the roles use stays internal.
-export { RestController, Get, Post, Put, Patch, Delete, SetMetadata, classDecorator, handlerDecorator, controllerMetadata } from './core/decorators.ts';
+export { RestController, Singleton, Get, Post, Put, Patch, Delete, SetMetadata, classDecorator, handlerDecorator, controllerMetadata } from './core/decorators.ts';
 export type { RouteOptions, RouteSpec, HttpMethod, MetadataKey, HandlerSpec, ControllerMetadata, LayerEntry, PublicMethodContext, RouteDecorator } from './core/decorators.ts';
 export type { RouteRequest, RouteResult, RouteMethod } from './core/route-types.ts';
 export { UseMiddleware, UseGuard, GuardRejected } from './core/middleware.ts';

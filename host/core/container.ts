@@ -54,7 +54,7 @@ export async function buildSingletons(container: AwilixContainer, providers: rea
 export function registerControllers(container: AwilixContainer, controllers: readonly LoadedController[], logger: Logger): void {
   const built: Array<{ token: string; name: string; what: string }> = [];
   for (const c of controllers) {
-    container.register(c.token, asClass(c.cls as new (...a: never[]) => unknown, { lifetime: Lifetime.SCOPED }));
+    container.register(c.token, asClass(c.cls as new (...a: never[]) => unknown, { lifetime: c.meta.singleton ? Lifetime.SINGLETON : Lifetime.SCOPED }));
     built.push({ token: c.token, name: c.cls.name, what: 'controller' });
   }
   const layers = controllers.flatMap((c) => [...c.meta.classLayers, ...[...c.meta.methodLayers.values()].flat()]) as unknown as MiddlewareEntry[];

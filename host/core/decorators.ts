@@ -41,6 +41,8 @@ export interface ControllerMetadata {
   readonly classLayers: LayerEntry[];
   /** The same on each method. */
   readonly methodLayers: Map<string | symbol, LayerEntry[]>;
+  /** @Singleton(): one instance for the process instead of one per execution. */
+  singleton: boolean;
 }
 
 /** One @UseMiddleware or @UseGuard argument (core/middleware.ts types `target` precisely). */
@@ -62,6 +64,7 @@ function own(bag: MetadataBag): ControllerMetadata {
     methodMetadata: new Map([...(parent?.methodMetadata ?? [])].map(([k, v]) => [k, new Map(v)])),
     classLayers: [...(parent?.classLayers ?? [])],
     methodLayers: new Map([...(parent?.methodLayers ?? [])].map(([k, v]) => [k, [...v]])),
+    singleton: parent?.singleton ?? false,
   };
   inheritedLayers.set(meta, meta.classLayers.length);
   bag[META] = meta;
@@ -104,6 +107,18 @@ export function classDecorator<S>(kind: string, spec: S) {
     assertStandard(context, kind);
     own(context.metadata as MetadataBag).classes.set(kind, spec);
     decoratedClasses.add(value);
+  };
+}
+
+/**
+ * One controller instance for the whole process, built at start, instead of one per execution
+ * (the default). Its constructor may take only singletons: a scoped provider is a start-up error
+ * naming both. Per-execution state then comes from hooks (`useSession()`...), never from fields.
+ */
+export function Singleton() {
+  return (_value: AnyClass, context: ClassDecoratorContext): void => {
+    assertStandard(context, 'Singleton');
+    own(context.metadata as MetadataBag).singleton = true;
   };
 }
 

@@ -118,6 +118,40 @@ describe('providers', () => {
     await assert.rejects(host.start({}), /provider 'a' needs a cycle: a -> b -> a/);
   });
 
+  test('a @Singleton() controller is built once for all executions; scoped ones once per execution', async () => {
+    const dir = writeService({
+      'c.ts':
+        "import { Get, RestController, Singleton } from 'jararaca';\n" +
+        "let built = 0;\n@Singleton()\n@RestController('/one')\nexport class One { n = ++built; @Get('/') async x() { return { n: this.n, built }; } }\n" +
+        "let scopedBuilt = 0;\n@RestController('/many')\nexport class Many { n = ++scopedBuilt; @Get('/') async x() { return { n: this.n }; } }\n",
+      'service.yaml': 'name: singleton-controller\ncontrollers: [./c.ts]\nhttp: { port: 0 }\n',
+    });
+    const host = await Host.load({ config: path.join(dir, 'service.yaml'), roles: ['http'], logger });
+    let port = 0;
+    await host.start({ http: async (h) => { const r = await startHttpRole(h, { port: 0 }); port = r.port; return r; } });
+    try {
+      const get = async (url: string) => (await http('GET', `http://127.0.0.1:${port}${url}`)).body;
+      const a = await get('/one');
+      const b = await get('/one');
+      assert.deepEqual([a, b], [{ n: 1, built: 1 }, { n: 1, built: 1 }]);
+      const m1 = await get('/many');
+      const m2 = await get('/many');
+      assert.ok(m2.n > m1.n, 'a scoped controller is built again per execution');
+    } finally {
+      await host.stop();
+    }
+  });
+
+  test('a @Singleton() controller depending on a scoped provider is refused at start, naming both', async () => {
+    const dir = writeService({
+      'm.ts': 'export function perRequest() { return {}; }\n',
+      'c.ts': "import { Get, RestController, Singleton } from 'jararaca';\n@Singleton()\n@RestController('/')\nexport class Shared { constructor({ perRequest }) { this.p = perRequest; } @Get('/') async x() { return 1; } }\n",
+      'service.yaml': 'name: singleton-scoped\nproviders:\n  perRequest: { factory: ./m.ts#perRequest, lifetime: scoped }\ncontrollers: [./c.ts]\n',
+    });
+    const host = await Host.load({ config: path.join(dir, 'service.yaml'), roles: [], logger });
+    await assert.rejects(host.start({}), /Shared needs 'perRequest', which has a shorter lifetime than 'Shared'/);
+  });
+
   test('a singleton depending on a scoped provider is refused (it would leak one execution into all)', async () => {
     const dir = writeService({
       'm.ts': 'export function perRequest() { return {}; }\nexport function global({ perRequest }) { return { perRequest }; }\n',
