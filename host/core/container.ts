@@ -43,7 +43,7 @@ export async function buildSingletons(container: AwilixContainer, providers: rea
     } catch (err) {
       throw resolutionError(err, `provider '${token}'`, container) ?? new JararacaError('JRR_PROVIDER_FAILED', `provider '${token}' failed to build: ${(err as Error).message}`, { cause: err });
     }
-    disposers.push(() => callDisposer(instance, spec.dispose));
+    disposers.push(() => callDisposer(instance, spec.dispose) ?? Promise.resolve());
   }
 }
 
@@ -89,11 +89,13 @@ export function scopedPlaceholder(token: string, plugin: string): Resolver<unkno
   );
 }
 
-function callDisposer(instance: unknown, name: string | undefined): Promise<void> {
-  if (instance === null || typeof instance !== 'object') return Promise.resolve();
+// Undefined when there is nothing to dispose (the common case, per scoped provider per
+// execution): the execution's scope then makes no promise for it.
+function callDisposer(instance: unknown, name: string | undefined): Promise<void> | undefined {
+  if (instance === null || typeof instance !== 'object') return undefined;
   const obj = instance as Record<string | symbol, unknown>;
   const fn = name ? obj[name] : (obj[Symbol.asyncDispose] ?? obj.dispose);
-  return typeof fn === 'function' ? Promise.resolve(fn.call(instance)).then(() => undefined) : Promise.resolve();
+  return typeof fn === 'function' ? Promise.resolve(fn.call(instance)).then(() => undefined) : undefined;
 }
 
 /**

@@ -186,8 +186,18 @@ export function composeInterceptors(interceptors: readonly Interceptor[]): (exec
  * signal past a timeout, and its message was already retried) must not count as a success:
  * failing here makes every layer outside roll back and drop what was staged.
  */
-async function runHandler<T, K extends ExecutionKind>(execution: Execution<K>, handler: (execution: Execution<K>) => Promise<T> | T): Promise<T> {
-  const value = await handler(execution);
+function runHandler<T, K extends ExecutionKind>(execution: Execution<K>, handler: (execution: Execution<K>) => Promise<T> | T): Promise<T> {
+  // Not async (a promise and hops fewer per execution); a synchronous throw is a rejection.
+  let result: Promise<T> | T;
+  try {
+    result = handler(execution);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return Promise.resolve(result).then((value) => checkNotAborted(execution, value));
+}
+
+function checkNotAborted<T>(execution: Execution, value: T): T {
   if (execution.aborted) {
     const reason = execution.signal.reason as unknown;
     throw reason instanceof Error ? reason : new JararacaError('JRR_ABORTED', `${execution.handler.name} finished after its execution was aborted: its work is rolled back`);
@@ -207,7 +217,14 @@ export function runExecution<T, K extends ExecutionKind>(
 ): Promise<T> {
   const scope = new LightScope(root);
   const execution = new Execution<K>(init, scope);
-  return store.run(execution, () => onion(execution, () => runHandler(execution, handler))).then(
+  let outcome: Promise<unknown>;
+  try {
+    outcome = store.run(execution, () => onion(execution, () => runHandler(execution, handler)));
+  } catch (err) {
+    // An interceptor that throws instead of rejecting: the same outcome, the scope still disposed.
+    outcome = Promise.reject(err);
+  }
+  return outcome.then(
     (value) => {
       const disposed = scope.dispose();
       return (disposed ? disposed.then(() => value) : value) as T;

@@ -35,9 +35,15 @@ export function createRegistry(controllers: readonly LoadedController[]): Handle
   const byKind = new Map<string, HandlerInfo[]>();
   for (const h of all) byKind.set(h.kind, [...(byKind.get(h.kind) ?? []), h]);
   const instance = (execution: Execution, handler: HandlerInfo) => execution.scope.resolve<Record<string | symbol, unknown>>(tokens.get(handler) ?? '');
-  const call = async (execution: Execution, handler: HandlerInfo, args: unknown[]) => {
-    const target = instance(execution, handler);
-    return (target[handler.method] as (...a: unknown[]) => unknown).apply(target, args);
+  // Not async: the method's own promise is returned as it is (an async wrapper would add a
+  // promise and two microtask hops per execution); a synchronous throw becomes a rejection.
+  const call = (execution: Execution, handler: HandlerInfo, args: unknown[]): unknown => {
+    try {
+      const target = instance(execution, handler);
+      return (target[handler.method] as (...a: unknown[]) => unknown).apply(target, args);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   };
   return {
     all: () => all,
@@ -47,7 +53,8 @@ export function createRegistry(controllers: readonly LoadedController[]): Handle
     invoke: (execution, handler, ...args) => {
       const chain = chains.get(handler);
       // The controller is built inside the chain: a guard that refuses never constructs it.
-      return chain ? chain(execution, () => call(execution, handler, args)) : call(execution, handler, args);
+      // Promise.resolve hands a native promise back as it is: a sync method still gives a promise.
+      return chain ? chain(execution, () => Promise.resolve(call(execution, handler, args))) : Promise.resolve(call(execution, handler, args));
     },
   };
 }

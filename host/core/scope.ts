@@ -34,7 +34,8 @@ export class LightScope implements ExecutionScope {
   #own: Registrations | undefined;
   #cache: Map<string | symbol, CacheEntry> | undefined;
   #cradle: Record<string | symbol, unknown> | undefined;
-  #resolving: Array<{ name: string | symbol; lifetime: string }> = [];
+  // The resolution path, for cycle detection and error messages; made by the first resolve.
+  #resolving: Array<{ name: string | symbol; lifetime: string }> | undefined;
 
   constructor(root: AwilixContainer) {
     this.#root = root;
@@ -73,22 +74,21 @@ export class LightScope implements ExecutionScope {
     if (!resolver) {
       if (options?.allowUnregistered) return undefined as T;
       // Same error and resolution path as awilix, so callers handle both alike.
-      throw new AwilixResolutionError(name, this.#resolving as never);
+      throw new AwilixResolutionError(name, (this.#resolving ?? []) as never);
     }
     const lifetime = resolver.lifetime ?? Lifetime.TRANSIENT;
     if (lifetime === Lifetime.SINGLETON && !own) return this.#root.resolve<T>(name);
     const cached = this.#cache?.get(name);
     if (cached && lifetime !== Lifetime.TRANSIENT) return cached.value as T;
-    if (this.#resolving.some((r) => r.name === name)) {
-      throw new AwilixResolutionError(name, this.#resolving as never, 'Cyclic dependencies detected.');
-    }
-    this.#resolving.push({ name, lifetime });
+    const resolving = (this.#resolving ??= []);
+    for (const r of resolving) if (r.name === name) throw new AwilixResolutionError(name, resolving as never, 'Cyclic dependencies detected.');
+    resolving.push({ name, lifetime });
     try {
       const value = resolver.resolve(this as unknown as AwilixContainer);
       if (lifetime !== Lifetime.TRANSIENT) (this.#cache ??= new Map()).set(name, { resolver, value });
       return value as T;
     } finally {
-      this.#resolving.pop();
+      resolving.pop();
     }
   }
 
@@ -100,7 +100,8 @@ export class LightScope implements ExecutionScope {
     const pending: unknown[] = [];
     for (const { resolver, value } of cache.values()) {
       const dispose = (resolver as { dispose?: (v: unknown) => unknown }).dispose;
-      if (dispose) pending.push(dispose(value));
+      const done = dispose?.(value);
+      if (done !== undefined) pending.push(done);
     }
     return pending.length ? Promise.all(pending).then(() => undefined) : undefined;
   }
