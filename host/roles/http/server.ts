@@ -17,6 +17,7 @@ import { errorFieldsOf, HTTP_ERROR_FIELDS_CAPABILITY, type HttpErrorFields } fro
 import { registerJsonBodyParser } from './json-body.ts';
 import { HANDLER_ROUTE, openApiSettings, registerOpenApi } from './openapi.ts';
 import { requestIdOf } from './request-id.ts';
+import { lazyRequestLogger } from './request-logger.ts';
 
 // ajv-formats is CommonJS: under NodeNext its function is the default export's `default`.
 const addFormats = ajvFormats.default;
@@ -66,6 +67,7 @@ export async function buildHttpServer(host: Host, options: { openapiDocument?: b
     http: { headersTimeout: headersTimeoutOf(settings), connectionsCheckingInterval: 1000 },
     requestIdHeader: false,
     genReqId: requestIdOf,
+    childLoggerFactory: lazyRequestLogger,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
