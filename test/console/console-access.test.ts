@@ -11,7 +11,7 @@ const basic = (userPass: string) => ({ authorization: `Basic ${Buffer.from(userP
 const VIEWER = basic('vera:viewer-pass');
 const OPERATOR = basic('olga:operator-pass');
 
-const dir = writeService({
+const files: Record<string, string> = {
   'service.yaml': `name: console-svc
 interceptors:
   - use: console
@@ -40,7 +40,8 @@ export class Jobs {
   one(request: { params: { n: number } }) { return fires[request.params.n] ?? {}; }
 }
 `,
-});
+};
+const dir = writeService(files);
 
 let host: SpawnedHost;
 before(async () => {
@@ -99,6 +100,21 @@ test('a viewer sees the actions and routes, and gets 403 for every action', asyn
     assert.equal((await http('POST', `${host.url}/_console/api/scheduled/tick/${verb}`, undefined, VIEWER)).status, 403, verb);
   }
   assert.ok(host.logs().some((l) => String(l.msg).includes('vera (viewer) was refused run tick')));
+});
+
+test('without an OpenAPI document (http.openapi: false) the routes come from the handler registry', async () => {
+  const plain = writeService({ ...files, 'service.yaml': `${files['service.yaml']}http:\n  openapi: false\n` });
+  const h = await spawnHost(`${plain}/service.yaml`, { args: ['--role', 'all'], env: { CONSOLE_VIEWER: 'vera:viewer-pass' } });
+  try {
+    assert.equal((await http('GET', `${h.url}/openapi.json`)).status, 404);
+    const routes = (await http('GET', `${h.url}/_console/api/routes`, undefined, VIEWER)).body;
+    assert.deepEqual(routes.map((r: { method: string; url: string; source: string }) => `${r.source} ${r.method} ${r.url}`), ['handlers GET /jobs/fires', 'handlers GET /jobs/fires/:n']);
+    assert.equal(routes[1].operationId, 'oneFire');
+    assert.deepEqual(routes[1].request.params, { type: 'object', properties: { n: { type: 'integer' } } });
+    assert.deepEqual(routes[1].responses['200'], { type: 'object', properties: { slot: { type: 'string' } } });
+  } finally {
+    await h.stop();
+  }
 });
 
 test("the console's API is in the OpenAPI document: operations with their ids, schemas and security scheme", async () => {
