@@ -19,6 +19,7 @@ const BENCHES: Record<string, string> = {
   amqp: 'amqp.ts',
   scheduler: 'scheduler.ts',
   websocket: 'websocket.ts',
+  'console-search': 'console-search.ts',
 };
 
 const USAGE = `Usage: node --conditions=source --import tsx bench/run.ts [BENCH...] [options]

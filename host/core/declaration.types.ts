@@ -141,6 +141,19 @@ shutdownTimeoutMs?: number
  */
 leaseTtlMs?: number
 /**
+ * How much history of runs the lock's store keeps per action (shown by the operations console): the newest `runs`, none older than `maxAgeMs`.
+ */
+history?: {
+/**
+ * The newest runs kept per action.
+ */
+runs?: number
+/**
+ * Runs older than this are dropped (default 7 days).
+ */
+maxAgeMs?: number
+}
+/**
  * Where replicas take their per-slot locks: redis://... (with the redis plugin), postgres://... (with knex-session), memory:// (one process), or the scheme of another plugin that provides a scheduler lock.
  */
 lock?: string

@@ -2,13 +2,15 @@
 // the JSON API under <path>/api. Every request is authenticated; actions need the operator role
 // (a viewer gets 403) and are logged with who did them. These requests are not executions: the
 // console watches the service's work, it is not part of it.
-import { HttpError, type FastifyInstance, type FastifyRequest, type HandlerRegistry, type PluginContext } from 'jararaca';
+import { HttpError, type FastifyInstance, type FastifyRequest, type HandlerRegistry, type OpenApiSecurityRequirement, type PluginContext } from 'jararaca';
 import type { Access, ConsoleUser } from './access.ts';
+import { schemas } from './api-schemas.ts';
 import { consoleAsset, vendorAsset } from './assets.ts';
 import type { DeadLetterQuery } from './dead-letter-index.ts';
 import type { DeadLetters, Selection } from './dead-letters.ts';
 import type { Overview } from './overview.ts';
 import { consolePage } from './page.ts';
+import { serviceRoutes } from './routes.ts';
 import type { ScheduledActions } from './scheduled.ts';
 
 export interface ConsoleApiDeps {
@@ -19,6 +21,8 @@ export interface ConsoleApiDeps {
   deadLetters: DeadLetters;
   handlers: HandlerRegistry;
   logger: PluginContext<unknown>['logger'];
+  /** The OpenAPI requirement every API route names (the schemes of the configured credentials). */
+  security: OpenApiSecurityRequirement[];
 }
 
 const users = new WeakMap<FastifyRequest, ConsoleUser>();
@@ -42,8 +46,14 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleA
   const audit = (user: ConsoleUser, action: string, target: string, result: Record<string, unknown>) =>
     logger.info({ console: { ...result, user: user.name, role: user.role, action, target } }, `console: ${user.name} ${action} ${target}`);
 
+  // The API's schemas, with the security requirement of the configured credentials: shown in the
+  // service's OpenAPI document (their operationId makes them operations there).
+  const secured = <S extends Record<string, unknown>>(schema: S) => ({ schema: { ...schema, security: deps.security } });
+
   await app.register(
     async (scope) => {
+      // The response schemas document the API; replies are not filtered through them.
+      scope.setSerializerCompiler(() => (data) => JSON.stringify(data));
       scope.addHook('onRequest', async (request, reply) => {
         const user = await access.authenticate(request);
         if (!user) {
@@ -67,36 +77,29 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleA
         return reply.type(asset.type).header('cache-control', 'max-age=3600').send(asset.body);
       });
 
-      scope.get('/api/me', async (request) => userOf(request));
+      scope.get('/api/me', secured(schemas.me), async (request) => userOf(request));
 
-      scope.get('/api/routes', async () =>
-        deps.handlers.ofKind('http').map((h) => ({
-          method: h.spec.method,
-          url: joinPath(h.spec.prefix ?? '', h.spec.path ?? ''),
-          handler: h.name,
-          schema: h.spec.schema ?? null,
-        })),
-      );
+      scope.get('/api/routes', secured(schemas.routes), async () => serviceRoutes(app, deps.handlers, deps.path));
 
-      scope.get('/api/overview', async () => deps.overview.overview());
-      scope.get('/api/handlers', async () => deps.overview.handlers());
-      scope.get('/api/websocket', async () => deps.overview.websocket());
+      scope.get('/api/overview', secured(schemas.overview), async () => deps.overview.overview());
+      scope.get('/api/handlers', secured(schemas.handlers), async () => deps.overview.handlers());
+      scope.get('/api/websocket', secured(schemas.websocket), async () => deps.overview.websocket());
 
-      scope.get<{ Querystring: SearchQuery }>('/api/dead-letters', { schema: { querystring: searchSchema } }, async (request) => {
+      scope.get<{ Querystring: SearchQuery }>('/api/dead-letters', secured(schemas.deadLetters), async (request) => {
         const { handler, limit = 50, offset = 0, ...rest } = request.query;
         return deps.deadLetters.search(handler, toQuery(rest), limit, offset);
       });
 
       scope.get<{ Querystring: { handler: string; messageId: string } }>(
         '/api/dead-letters/one',
-        { schema: { querystring: { type: 'object', required: ['handler', 'messageId'], properties: { handler: { type: 'string' }, messageId: { type: 'string' } } } } },
+        secured(schemas.deadLetter),
         async (request) => deps.deadLetters.one(request.query.handler, request.query.messageId),
       );
 
       for (const action of ['requeue', 'purge'] as const) {
         scope.post<{ Body: { handler: string; messageIds?: string[]; filter?: Omit<SearchQuery, 'handler' | 'limit' | 'offset'> } }>(
           `/api/dead-letters/${action}`,
-          { schema: { body: actionSchema } },
+          secured(schemas.deadLetterAction(action)),
           async (request) => {
             const { handler, messageIds, filter } = request.body;
             const user = operator(request, action, handler);
@@ -110,18 +113,18 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleA
         );
       }
 
-      scope.get('/api/scheduled', async () => ({ actions: await scheduled.list() }));
+      scope.get('/api/scheduled', secured(schemas.scheduled), async () => ({ actions: await scheduled.list() }));
 
       scope.get<{ Params: { name: string }; Querystring: { limit?: number; before?: string } }>(
         '/api/scheduled/:name/runs',
-        { schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, before: { type: 'string', format: 'date-time' } } } } },
+        secured(schemas.runs),
         async (request) => {
           const { limit = 50, before } = request.query;
           return { runs: await scheduled.runs(request.params.name, limit, before ? Date.parse(before) : undefined) };
         },
       );
 
-      scope.post<{ Params: { name: string } }>('/api/scheduled/:name/run', async (request) => {
+      scope.post<{ Params: { name: string } }>('/api/scheduled/:name/run', secured(schemas.runNow), async (request) => {
         const user = operator(request, 'run', request.params.name);
         scheduled.find(request.params.name);
         const run = await scheduled.runNow(request.params.name, user, request.log);
@@ -130,7 +133,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleA
       });
 
       for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
-        scope.post<{ Params: { name: string } }>(`/api/scheduled/:name/${verb}`, async (request) => {
+        scope.post<{ Params: { name: string } }>(`/api/scheduled/:name/${verb}`, secured(schemas.pause(verb)), async (request) => {
           const user = operator(request, verb, request.params.name);
           const pause = await scheduled.setPaused(request.params.name, paused ? user : undefined);
           audit(user, paused ? 'paused' : 'resumed', request.params.name, {});
@@ -153,31 +156,6 @@ interface SearchQuery {
   offset?: number;
 }
 
-const filterProperties = {
-  error: { type: 'string', maxLength: 500 },
-  messageId: { type: 'string', maxLength: 200 },
-  from: { type: 'string', format: 'date-time' },
-  to: { type: 'string', format: 'date-time' },
-  body: { type: 'string', maxLength: 500 },
-} as const;
-
-const searchSchema = {
-  type: 'object',
-  required: ['handler'],
-  properties: { handler: { type: 'string' }, ...filterProperties, limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } },
-} as const;
-
-const actionSchema = {
-  type: 'object',
-  required: ['handler'],
-  additionalProperties: false,
-  properties: {
-    handler: { type: 'string' },
-    messageIds: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 10000 },
-    filter: { type: 'object', additionalProperties: false, properties: filterProperties },
-  },
-} as const;
-
 function toQuery(q: Omit<SearchQuery, 'handler' | 'limit' | 'offset'>): DeadLetterQuery {
   return {
     ...(q.error ? { error: q.error } : {}),
@@ -186,9 +164,4 @@ function toQuery(q: Omit<SearchQuery, 'handler' | 'limit' | 'offset'>): DeadLett
     ...(q.from ? { from: Date.parse(q.from) } : {}),
     ...(q.to ? { to: Date.parse(q.to) } : {}),
   };
-}
-
-function joinPath(prefix: string, path: string): string {
-  const joined = `/${prefix}/${path}`.replace(/\/+/g, '/');
-  return joined.length > 1 ? joined.replace(/\/$/, '') : joined;
 }

@@ -4,6 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import { definePlugin, ModuleLoadError } from 'jararaca';
 import { Access, type ConsoleAuthenticate } from './access.ts';
+import { consoleSecurity } from './api-schemas.ts';
 import { registerConsoleRoutes } from './api.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { Reporter } from './heartbeat.ts';
@@ -46,7 +47,10 @@ export default definePlugin({
     let store: HeartbeatStore | undefined;
     const overview = new Overview(ctx, () => (store ??= heartbeatStore(ctx)), reporter.intervalMs);
     const deadLetters = new DeadLetters(ctx);
+    // The API is in the service's OpenAPI document, under the schemes of the credentials given.
+    const { schemes, security } = consoleSecurity(ctx.options);
     return {
+      openapi: { securitySchemes: schemes },
       intercept: (execution, next) => reporter.intercept(execution, next),
       start() {
         store ??= heartbeatStore(ctx);
@@ -54,7 +58,7 @@ export default definePlugin({
         deadLetters.start();
       },
       async http(app) {
-        await registerConsoleRoutes(app, { path, access, scheduled, overview, deadLetters, handlers: ctx.handlers, logger: ctx.logger });
+        await registerConsoleRoutes(app, { path, access, scheduled, overview, deadLetters, handlers: ctx.handlers, logger: ctx.logger, security });
         ctx.logger.info({ path }, `console at ${path}`);
       },
       async stop() {

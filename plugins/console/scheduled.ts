@@ -149,7 +149,8 @@ export class ScheduledActions {
       await lease.release().catch(() => undefined);
     }
     const run: ActionRun = { action: name, slot, trigger: 'manual', outcome, firedAt: slot, lagMs: 0, durationMs: Date.now() - slot, replica: replicaId(), by: user.name, ...(error ? { error } : {}) };
-    await lock.recordRun?.(run, DEFAULT_HISTORY_RETENTION);
+    const history = this.#ctx.service.scheduler?.history;
+    await lock.recordRun?.(run, { perAction: history?.runs ?? DEFAULT_HISTORY_RETENTION.perAction, maxAgeMs: history?.maxAgeMs ?? DEFAULT_HISTORY_RETENTION.maxAgeMs });
     return run;
   }
 }

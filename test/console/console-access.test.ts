@@ -11,7 +11,7 @@ const basic = (userPass: string) => ({ authorization: `Basic ${Buffer.from(userP
 const VIEWER = basic('vera:viewer-pass');
 const OPERATOR = basic('olga:operator-pass');
 
-const dir = writeService({
+const files: Record<string, string> = {
   'service.yaml': `name: console-svc
 interceptors:
   - use: console
@@ -36,9 +36,12 @@ export class Jobs {
   @ScheduledAction('* * * * * *', { name: 'tick' })
   async tick(fire: ScheduledFire) { fires.push({ slot: fire.slot.toISOString() }); }
   @Get('/fires') list() { return { fires: fires.length, seen: seen.length }; }
+  @Get('/fires/:n', { schema: { operationId: 'oneFire', params: { type: 'object', properties: { n: { type: 'integer' } } }, response: { 200: { type: 'object', properties: { slot: { type: 'string' } } } } } })
+  one(request: { params: { n: number } }) { return fires[request.params.n] ?? {}; }
 }
 `,
-});
+};
+const dir = writeService(files);
 
 let host: SpawnedHost;
 before(async () => {
@@ -52,6 +55,9 @@ test('without credentials the console is off, said once in the log', async () =>
   const off = await spawnHost(`${dir}/service.yaml`, { args: ['--role', 'all'], env: { CONSOLE_VIEWER: '', CONSOLE_OPERATOR: '', CONSOLE_TOKEN: '' } });
   try {
     assert.equal((await http('GET', `${off.url}/_console/api/me`, undefined, OPERATOR)).status, 404);
+    const doc = (await http('GET', `${off.url}/openapi.json`)).body;
+    assert.deepEqual(Object.keys(doc.paths), ['/jobs/fires', '/jobs/fires/{n}'], 'no console operations');
+    assert.deepEqual(doc.components.securitySchemes, {});
     assert.equal(off.logs().filter((l) => String(l.msg).startsWith('console: off')).length, 1);
   } finally {
     await off.stop();
@@ -82,11 +88,55 @@ test('a viewer sees the actions and routes, and gets 403 for every action', asyn
   assert.equal(tick.timezone, 'UTC');
   assert.equal(tick.next.length, 3);
   const routes = await http('GET', `${host.url}/_console/api/routes`, undefined, VIEWER);
-  assert.deepEqual(routes.body.map((r: { method: string; url: string }) => `${r.method} ${r.url}`), ['GET /jobs/fires']);
+  assert.deepEqual(routes.body.map((r: { method: string; url: string }) => `${r.method} ${r.url}`), ['GET /jobs/fires', 'GET /jobs/fires/:n']);
+  // From the OpenAPI document (served by default): the operation with its parameters and responses.
+  const one = routes.body[1];
+  assert.equal(one.source, 'openapi');
+  assert.equal(one.handler, 'Jobs.one');
+  assert.equal(one.operationId, 'oneFire');
+  assert.deepEqual(one.request.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`), ['path:n']);
+  assert.deepEqual(one.responses['200'].content['application/json'].schema.properties, { slot: { type: 'string' } });
   for (const verb of ['run', 'pause', 'resume']) {
     assert.equal((await http('POST', `${host.url}/_console/api/scheduled/tick/${verb}`, undefined, VIEWER)).status, 403, verb);
   }
   assert.ok(host.logs().some((l) => String(l.msg).includes('vera (viewer) was refused run tick')));
+});
+
+test('without an OpenAPI document (http.openapi: false) the routes come from the handler registry', async () => {
+  const plain = writeService({ ...files, 'service.yaml': `${files['service.yaml']}http:\n  openapi: false\n` });
+  const h = await spawnHost(`${plain}/service.yaml`, { args: ['--role', 'all'], env: { CONSOLE_VIEWER: 'vera:viewer-pass' } });
+  try {
+    assert.equal((await http('GET', `${h.url}/openapi.json`)).status, 404);
+    const routes = (await http('GET', `${h.url}/_console/api/routes`, undefined, VIEWER)).body;
+    assert.deepEqual(routes.map((r: { method: string; url: string; source: string }) => `${r.source} ${r.method} ${r.url}`), ['handlers GET /jobs/fires', 'handlers GET /jobs/fires/:n']);
+    assert.equal(routes[1].operationId, 'oneFire');
+    assert.deepEqual(routes[1].request.params, { type: 'object', properties: { n: { type: 'integer' } } });
+    assert.deepEqual(routes[1].responses['200'], { type: 'object', properties: { slot: { type: 'string' } } });
+  } finally {
+    await h.stop();
+  }
+});
+
+test("the console's API is in the OpenAPI document: operations with their ids, schemas and security scheme", async () => {
+  const doc = (await http('GET', `${host.url}/openapi.json`)).body;
+  assert.deepEqual(doc.components.securitySchemes.consoleBasic, { type: 'http', scheme: 'basic', description: "The operations console's HTTP Basic credentials (viewer or operator)." });
+  assert.equal(doc.components.securitySchemes.consoleBearer.scheme, 'bearer');
+  const run = doc.paths['/_console/api/scheduled/{name}/run'].post;
+  assert.equal(run.operationId, 'consoleRunActionNow');
+  assert.deepEqual(run.tags, ['console']);
+  assert.deepEqual(run.security, [{ consoleBasic: [] }, { consoleBearer: [] }]);
+  assert.deepEqual(run.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`), ['path:name']);
+  assert.ok(run.responses['200'].content['application/json'].schema.properties.outcome);
+  assert.ok(run.responses['401'] && run.responses['403']);
+  const search = doc.paths['/_console/api/dead-letters'].get;
+  assert.ok(search.parameters.some((p: { name: string; required?: boolean }) => p.name === 'handler' && p.required));
+  assert.ok(doc.paths['/_console/api/dead-letters/requeue'].post.requestBody.content['application/json'].schema.properties.filter);
+  // The page and its files are not operations.
+  assert.ok(!Object.keys(doc.paths).some((p) => p === '/_console/' || p.includes('/assets/') || p.includes('/vendor/')));
+  const ids = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap((item) => Object.values(item).map((op) => op.operationId));
+  assert.equal(new Set(ids).size, ids.length, 'operation ids are unique');
+  // A reply is not cut to its documented schema.
+  assert.deepEqual(Object.keys((await http('GET', `${host.url}/_console/api/me`, undefined, VIEWER)).body).sort(), ['name', 'role']);
 });
 
 test('an operator runs an action now: through the onion, in the history, logged with who', async () => {

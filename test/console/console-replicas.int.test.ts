@@ -1,10 +1,14 @@
 // The console over three real scheduler replicas (jararaca-host --role scheduler), on
 // PostgreSQL (knex-session's default lock) and on Redis (scheduler.lock: redis://): "run now"
 // from the console's http process runs once and is in the history with the scheduled fires of
-// every replica; a pause stops the fires on every replica, and resume brings them back.
+// every replica; a pause stops the fires on every replica, and resume brings them back. The
+// same once more in Chromium (playwright-core, Debian's /usr/bin/chromium), through the page's
+// buttons: "Run tick now" runs once and the run is in the history shown; "Pause tick" stops the
+// fires on every replica, "Resume tick" brings them back.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { freePort, http, servers, spawnHost, uniqueName, writeService, type SpawnedHost } from '../support/host.ts';
@@ -54,7 +58,8 @@ providers:
 controllers:
   - ./jobs.ts
 ${lock ? `scheduler:\n  lock: ${lock}\n` : ''}`,
-    'db.ts': `import pg from 'pg';
+    'db.ts': `import { chromium } from 'playwright-core';
+import pg from 'pg';
 export function createPool() {
   return new pg.Pool({ connectionString: process.env.TEST_DB_URL, max: 2 });
 }
@@ -134,6 +139,53 @@ for (const [kind, lock] of Object.entries(backends)) {
       assert.equal(list[0].paused.by, 'olga');
       await http('POST', `${web.url}/_console/api/scheduled/tick/resume`, undefined, OPERATOR);
       await eventually('fires again after resume', async () => (await fires()).length > count, { timeoutMs: 10_000 });
+    });
+
+    test('in the page: "Run tick now" runs once and shows in the history; "Pause tick" stops every replica, "Resume tick" restarts them', async () => {
+      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+      try {
+        const context = await browser.newContext({ httpCredentials: { username: 'olga', password: 'operator-pass' }, viewport: { width: 1360, height: 860 } });
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (err) => errors.push(err.message));
+        await page.goto(`${web.url}/_console/#scheduled`);
+        await page.getByText('Signed in as olga (operator)').waitFor();
+        const manualRuns = async () => ((await http('GET', `${web.url}/_console/api/scheduled/tick/runs?limit=500`, undefined, OPERATOR)).body.runs as Array<{ trigger: string }>).filter((r) => r.trigger === 'manual').length;
+        const ranBefore = (await fires()).filter((f) => f.pid === web.child.pid).length;
+        const manualBefore = await manualRuns();
+
+        // A replica's fire may hold the action's running lease at that instant: the page says so (409); click again.
+        await eventually('run now from the page', async () => {
+          await page.getByRole('button', { name: 'Run tick now' }).click();
+          const dialog = page.getByRole('dialog');
+          await dialog.getByText('Run tick now, once, in this process?').waitFor();
+          const [answer] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/_console/api/scheduled/tick/run')), dialog.getByRole('button', { name: 'Run now' }).click()]);
+          return answer.status() === 409 ? undefined : answer.status();
+        });
+        await page.getByRole('status').getByText(/^tick ran: ok in \d+ ms$/).waitFor();
+        await page.getByRole('heading', { name: 'History of tick' }).waitFor();
+        await page.getByRole('cell', { name: 'manual by olga', exact: true }).first().waitFor();
+        // The history shows the replicas' scheduled runs beside it.
+        const replicaCells = await page.getByRole('cell', { name: /:\d+$/ }).allTextContents();
+        assert.ok(replicas.some((r) => replicaCells.some((c) => c.endsWith(`:${r.child.pid}`))), 'runs of the replicas in the history');
+        assert.equal((await fires()).filter((f) => f.pid === web.child.pid).length, ranBefore + 1, 'ran once, in the console process');
+        assert.equal(await manualRuns(), manualBefore + 1, 'recorded once');
+
+        await page.getByRole('button', { name: 'Pause tick' }).click();
+        await page.getByRole('status').getByText('tick paused').waitFor();
+        await page.getByRole('cell', { name: /^paused by olga since / }).waitFor();
+        await sleep(1500);
+        const count = (await fires()).length;
+        await sleep(3000);
+        assert.equal((await fires()).length, count, 'no replica fired while paused');
+        await page.getByRole('button', { name: 'Resume tick' }).click();
+        await page.getByRole('status').getByText('tick resumed').waitFor();
+        await page.getByRole('cell', { name: 'active', exact: true }).waitFor();
+        await eventually('fires again after resume', async () => (await fires()).length > count, { timeoutMs: 10_000 });
+        assert.deepEqual(errors, []);
+      } finally {
+        await browser.close();
+      }
     });
   });
 }

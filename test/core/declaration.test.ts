@@ -103,7 +103,7 @@ const MALFORMED: Array<{ group: string; title: string; yaml: string; problems: s
       "service.yaml:3:3 worker.prefech: unknown key 'prefech' (did you mean 'prefetch'?); allowed: prefetch, healthPort, shutdownTimeoutMs",
     ] },
   { group: 'the shape of the declaration', title: 'an unknown key under scheduler', yaml: 'name: x\nscheduler:\n  timeZone: UTC\n', problems: [
-      "service.yaml:3:3 scheduler.timeZone: unknown key 'timeZone' (did you mean 'timezone'?); allowed: timezone, healthPort, shutdownTimeoutMs, leaseTtlMs, lock",
+      "service.yaml:3:3 scheduler.timeZone: unknown key 'timeZone' (did you mean 'timezone'?); allowed: timezone, healthPort, shutdownTimeoutMs, leaseTtlMs, history, lock",
     ] },
   { group: 'the shape of the declaration', title: 'an unknown key under logging', yaml: 'name: x\nlogging:\n  levl: debug\n', problems: ["service.yaml:3:3 logging.levl: unknown key 'levl' (did you mean 'level'?); allowed: level, redact, pretty"] },
   { group: 'types, ranges and enums', title: 'a port that is not a number', yaml: 'name: x\nhttp:\n  port: abc\n', problems: ['service.yaml:3:9 http.port: must be an integer (got the string "abc")'] },

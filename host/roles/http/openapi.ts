@@ -2,7 +2,8 @@
 // them; this file says what each operation is (its id, tags, success and error responses,
 // security), adds the plugins' security schemes, and serves the document and the reference page
 // (@fastify/swagger-ui, its assets from the service itself). Routes that are not controller
-// handlers (health, the document itself, WebSocket upgrades) are left out.
+// handlers (health, the document itself, WebSocket upgrades) are left out, except a plugin's
+// routes that give schema.operationId (the console's JSON API).
 import { STATUS_CODES } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -107,22 +108,36 @@ type Schema = Record<string, unknown>;
 /** The route's schema as the document shows it: ids, tags, and every response it can give. */
 function operationSchema(handler: HandlerInfo<'http'>, schema: Schema, inheritsSecurity: boolean): Schema {
   const spec: RouteSpec = handler.spec;
+  const controller = handler.controller.name.replace(/Controller$/, '') || handler.controller.name;
+  const security = spec.schema?.security;
+  const secured = (security?.length ?? 0) > 0 || (inheritsSecurity && security === undefined);
+  return { ...schema, operationId: operationIdOf(handler), tags: spec.schema?.tags ?? [controller], response: responsesOf(schema, String(spec.status ?? 200), spec.method, secured) };
+}
+
+/**
+ * A plugin's own route that gives `schema.operationId` (the console's API) is an operation too,
+ * shown as declared, with the same error responses; other plugin routes stay out.
+ */
+function pluginOperationSchema(schema: Schema, method: string, inheritsSecurity: boolean): Schema {
+  const security = schema.security as unknown[] | undefined;
+  const secured = (security?.length ?? 0) > 0 || (inheritsSecurity && security === undefined);
+  return { ...schema, response: responsesOf(schema, '200', method, secured) };
+}
+
+function responsesOf(schema: Schema, success: string, method: string, secured: boolean): Record<string, unknown> {
   // A response schema without a description is shown with its status text (not 'Default Response').
   const responses: Record<string, unknown> = {};
   for (const [code, response] of Object.entries((schema.response as Record<string, Schema> | undefined) ?? {})) {
     responses[code] = typeof response === 'object' && response !== null && response.description === undefined && STATUS_CODES[code] ? { ...response, description: STATUS_CODES[code] } : response;
   }
-  const success = String(spec.status ?? 200);
   if (!Object.keys(responses).some((code) => code.startsWith('2'))) {
     // Undeclared: a 204 has no body; any other success returns what the handler returns.
     responses[success] = success === '204' ? { description: 'No Content', type: 'null' } : { description: STATUS_CODES[success] ?? 'Success' };
   }
-  const hasBody = ['POST', 'PUT', 'PATCH'].includes(spec.method) || schema.body !== undefined;
-  const secured = (spec.schema?.security?.length ?? 0) > 0 || (inheritsSecurity && spec.schema?.security === undefined);
+  const hasBody = ['POST', 'PUT', 'PATCH'].includes(method) || schema.body !== undefined;
   const errors = { ...ERRORS, ...(hasBody ? BODY_ERRORS : {}), ...(secured ? SECURITY_ERRORS : {}) };
   for (const [code, description] of Object.entries(errors)) responses[code] ??= { $ref: `${ERROR_SCHEMA}#`, description };
-  const controller = handler.controller.name.replace(/Controller$/, '') || handler.controller.name;
-  return { ...schema, operationId: operationIdOf(handler), tags: spec.schema?.tags ?? [controller], response: responses };
+  return responses;
 }
 
 /**
@@ -146,7 +161,10 @@ export async function registerOpenApi(app: FastifyInstance, options: { service: 
     transform: ({ schema, url, route }: { schema: unknown; url: string; route: FastifyRouteOptions }) => {
       const handler = (route.config as Record<string, unknown> | undefined)?.[HANDLER_ROUTE] as HandlerInfo<'http'> | undefined;
       const given = (schema ?? {}) as Schema;
-      if (!handler) return { schema: { ...given, hide: true }, url };
+      if (!handler) {
+        const method = Array.isArray(route.method) ? String(route.method[0]) : String(route.method);
+        return typeof given.operationId === 'string' && given.hide !== true ? { schema: pluginOperationSchema(given, method, plugins.security.length > 0), url } : { schema: { ...given, hide: true }, url };
+      }
       return { schema: operationSchema(handler, given, plugins.security.length > 0), url };
     },
   } as unknown as Parameters<typeof swagger>[1]);

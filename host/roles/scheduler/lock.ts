@@ -71,6 +71,11 @@ export interface HistoryRetention {
 
 export const DEFAULT_HISTORY_RETENTION: HistoryRetention = { perAction: 500, maxAgeMs: 7 * 24 * 60 * 60 * 1000 };
 
+/** `scheduler.history` of service.yaml with its defaults. */
+export function historyRetention(history: { runs?: number; maxAgeMs?: number } | undefined): HistoryRetention {
+  return { perAction: history?.runs ?? DEFAULT_HISTORY_RETENTION.perAction, maxAgeMs: history?.maxAgeMs ?? DEFAULT_HISTORY_RETENTION.maxAgeMs };
+}
+
 /**
  * The capability name under which a plugin offers a lock backend: its setup() returns
  * `provides: { [SCHEDULER_LOCK_CAPABILITY]: provider }`. The scheduler looks at every declared

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { ScheduledFire } from './decorator.ts';
 import { Scheduler } from './scheduler.ts';
 import { replicaId } from '../../core/replica.ts';
+import { historyRetention } from './lock.ts';
 import { buildLock, describeLockPlan, planServiceLock } from './select-lock.ts';
 import { reportFire, reportFired } from './slot-events.ts';
 
@@ -41,6 +42,7 @@ export async function startSchedulerRole(host: Host, options: Pick<RoleOptions, 
     logger,
     clock,
     leaseTtlMs: settings.leaseTtlMs,
+    retention: historyRetention(settings.history),
     onFire: reportFire,
     replica: replicaId(),
     run: (action, fire) => {

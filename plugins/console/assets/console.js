@@ -344,13 +344,24 @@ function WebSockets() {
     </section>`;
 }
 
+/** A schema (or the document's parameters / responses) shown folded, `label` naming it. */
+function Folded({ value, label }) {
+  return value ? html`<details><summary>${label}</summary><pre>${JSON.stringify(value, null, 2)}</pre></details>` : '—';
+}
+
 function Routes() {
   const [data, error] = useApi('/routes', 0);
   if (!data) return html`<${Loading} error=${error} />`;
+  const fromDocument = data.some((r) => r.source === 'openapi');
   return html`<section aria-labelledby="routes-h">
     <h2 id="routes-h">Routes</h2>
-    <table><thead><tr><th scope="col">Method</th><th scope="col">Path</th><th scope="col">Handler</th><th scope="col">Schema</th></tr></thead>
-      <tbody>${data.map((r) => html`<tr><td>${r.method}</td><td><code>${r.url}</code></td><td>${r.handler}</td><td>${r.schema ? html`<details><summary>schema</summary><pre>${JSON.stringify(r.schema, null, 2)}</pre></details>` : '—'}</td></tr>`)}</tbody></table>
+    <p>${fromDocument ? 'From the service\u2019s OpenAPI document.' : 'From the handlers (no OpenAPI document is served).'}</p>
+    <table><thead><tr><th scope="col">Method</th><th scope="col">Path</th><th scope="col">Operation</th><th scope="col">Handler</th><th scope="col">Request</th><th scope="col">Responses</th></tr></thead>
+      <tbody>${data.map(
+        (r) => html`<tr><td>${r.method}</td><td><code>${r.url}</code></td><td>${r.operationId || '—'}${r.summary ? html`<div class="muted">${r.summary}</div>` : ''}</td><td>${r.handler || '—'}</td>
+          <td><${Folded} value=${r.request} label="request" /></td>
+          <td><${Folded} value=${r.responses} label=${r.responses ? Object.keys(r.responses).join(' ') : ''} /></td></tr>`,
+      )}</tbody></table>
   </section>`;
 }
 
