@@ -20,6 +20,7 @@ const BENCHES: Record<string, string> = {
   scheduler: 'scheduler.ts',
   websocket: 'websocket.ts',
   'console-search': 'console-search.ts',
+  startup: 'startup.ts',
 };
 
 const USAGE = `Usage: node --conditions=source --import tsx bench/run.ts [BENCH...] [options]

@@ -4,18 +4,21 @@ import { parseArgs } from 'node:util';
 import { defaultDeclarationPath } from '../core/declaration.ts';
 import { exitCodeOf, UsageError } from '../core/errors.ts';
 import { closest } from '../core/schema.ts';
-import { asyncapi } from './asyncapi.ts';
-import { dev } from './dev.ts';
-import { pluginCommandsHelp } from './help.ts';
-import { genClient } from './gen-client.ts';
-import { init } from './init.ts';
 import type { CliIO } from './io.ts';
-import { openapi } from './openapi.ts';
-import { runPluginCommand } from './plugin-command.ts';
 import { redactingIO } from './redacting-io.ts';
 import { ROLE_CHOICES } from './roles.ts';
-import { run } from './run.ts';
-import { validate } from './validate.ts';
+
+// Each command's module is imported when that command runs: a role's start does not pay for
+// the generators (json-schema-to-typescript, prettier), the dev watcher (chokidar) or init.
+const asyncapi: typeof import('./asyncapi.ts').asyncapi = async (...a) => (await import('./asyncapi.ts')).asyncapi(...a);
+const dev: typeof import('./dev.ts').dev = async (...a) => (await import('./dev.ts')).dev(...a);
+const pluginCommandsHelp: typeof import('./help.ts').pluginCommandsHelp = async (...a) => (await import('./help.ts')).pluginCommandsHelp(...a);
+const genClient: typeof import('./gen-client.ts').genClient = async (...a) => (await import('./gen-client.ts')).genClient(...a);
+const init: typeof import('./init.ts').init = async (...a) => (await import('./init.ts')).init(...a);
+const openapi: typeof import('./openapi.ts').openapi = async (...a) => (await import('./openapi.ts')).openapi(...a);
+const runPluginCommand: typeof import('./plugin-command.ts').runPluginCommand = async (...a) => (await import('./plugin-command.ts')).runPluginCommand(...a);
+const run: typeof import('./run.ts').run = async (...a) => (await import('./run.ts')).run(...a);
+const validate: typeof import('./validate.ts').validate = async (...a) => (await import('./validate.ts')).validate(...a);
 
 export type { CliIO } from './io.ts';
 

@@ -1,26 +1,29 @@
-// The roles this build runs, and the sections each adds to `validate`.
+// The roles this build runs, and the sections each adds to `validate`. A role's module (Fastify
+// and the route machinery, the worker's consumer, the scheduler's cron) is imported only when
+// that role starts or is described: a process runs the modules of its own roles.
 import type { Host, RoleHandle, RoleOptions } from '../host.ts';
 import type { Role } from '../core/plugin.ts';
-import { describeRoutes, startHttpRole } from '../roles/http/server.ts';
-import { describeScheduledActions, startSchedulerRole } from '../roles/scheduler/role.ts';
-import { describeMessageHandlers, startWorkerRole } from '../roles/worker/role.ts';
 
 export interface RoleEntry {
   start(host: Host, options: RoleOptions): Promise<RoleHandle>;
   /** Lines `validate` prints for this role's handlers. */
-  describe(host: Host): string[];
+  describe(host: Host): Promise<string[]>;
 }
+
+const http = () => import('../roles/http/server.ts');
+const worker = () => import('../roles/worker/role.ts');
+const scheduler = () => import('../roles/scheduler/role.ts');
 
 export const ROLE_ENTRIES: Record<Role, RoleEntry> = {
   http: {
-    start: (host, options) => startHttpRole(host, { port: options.port }),
-    describe: (host) => {
-      const routes = describeRoutes(host);
+    start: async (host, options) => (await http()).startHttpRole(host, { port: options.port }),
+    describe: async (host) => {
+      const routes = (await http()).describeRoutes(host);
       return [`routes (${routes.length}):`, ...routes.map((r) => '  ' + r)];
     },
   },
-  worker: { start: (host, options) => startWorkerRole(host, options), describe: (host) => describeMessageHandlers(host) },
-  scheduler: { start: (host, options) => startSchedulerRole(host, options), describe: (host) => describeScheduledActions(host) },
+  worker: { start: async (host, options) => (await worker()).startWorkerRole(host, options), describe: async (host) => (await worker()).describeMessageHandlers(host) },
+  scheduler: { start: async (host, options) => (await scheduler()).startSchedulerRole(host, options), describe: async (host) => (await scheduler()).describeScheduledActions(host) },
 };
 
 /** --role values and the roles each runs. */

@@ -21,7 +21,7 @@ export async function validate(config: string, io: CliIO): Promise<number> {
   out.push(`interceptors (outermost first): ${host.plugins.map((p) => p.use).join(' → ') || 'none'}`);
   out.push(`providers: ${host.providers.map((p) => p.token).join(', ') || 'none'}`);
   out.push(`controllers: ${host.controllers.map((c) => c.cls.name).join(', ') || 'none'}`);
-  for (const entry of Object.values(ROLE_ENTRIES)) out.push(...entry.describe(host));
+  for (const entry of Object.values(ROLE_ENTRIES)) out.push(...(await entry.describe(host)));
   const chains = host.handlers.all().filter((h) => h.middleware.length);
   if (chains.length) {
     out.push(`middleware chains, inside the interceptors, outermost first (${chains.length}):`);
