@@ -7,7 +7,9 @@ import path from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type Scalar, type YAMLError } from 'yaml';
 import type { ServiceDeclaration } from './declaration.types.ts';
 import { DeclarationError, JararacaError, type DeclarationProblem } from './errors.ts';
-import { compileSchema, describeValue, formatPath, schemaIssues, type JsonSchema, type PathSegment, type SchemaIssue } from './schema.ts';
+import type { ValidateFunction } from 'ajv';
+import { validate as validateService } from './service-validator.generated.ts';
+import { describeValue, formatPath, schemaIssues, type JsonSchema, type PathSegment, type SchemaIssue } from './schema.ts';
 
 export type { ServiceDeclaration } from './declaration.types.ts';
 
@@ -208,7 +210,8 @@ export function parseDeclaration(text: string, file: string, env: Env = process.
     decl.report([], `the declaration must be a mapping of keys, starting with 'name: <service-name>', but ${got}`);
     decl.throwIfProblems();
   }
-  const validate = compileSchema(serviceSchema);
+  // Compiled ahead of time from the same schema (scripts/gen-validator.ts): no ajv compile at start.
+  const validate = validateService as unknown as ValidateFunction;
   if (!validate(service)) {
     // A value whose reference could not be resolved was already reported; its raw `${...}`
     // text failing the schema would only repeat that.
