@@ -17,6 +17,8 @@
 //   OTLP/HTTP protobuf to a no-op receiver in this process (the export's cost is in the measured
 //   process), against the same sides without it. BENCH_AMQP_TELEMETRY=0 skips them.
 // Run: node --conditions=source --import tsx bench/run.ts amqp
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import amqp, { type Channel } from 'amqplib';
@@ -24,7 +26,7 @@ import knex from 'knex';
 import { Host, type HandlerInfo } from 'jararaca';
 import { startWorkerRole } from '../host/roles/worker/role.ts';
 import { freshDatabase } from '../test/support/database.ts';
-import { compare, median, noopOtlpReceiver, repoRoot, type BenchOptions, type BenchResult, type Measurement } from './support.ts';
+import { buildHost, compare, hostBin, median, noopOtlpReceiver, repoRoot, type BenchOptions, type BenchResult, type Measurement } from './support.ts';
 
 const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const MESSAGES = Number(process.env.BENCH_AMQP_MESSAGES ?? 20000);
@@ -64,17 +66,22 @@ const NOOP = `
 import { defineMessage, MessageBusController, MessageHandler } from 'jararaca';
 export const Ping = defineMessage({ name: 'Ping', topic: 'bench.ping', kind: 'event', schema: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } } as const });
 const cpu = () => { const u = process.cpuUsage(); return u.user + u.system; };
-export const counter = { seen: 0, first: 0, last: 0, cpuFirst: 0, cpuLast: 0, target: Infinity, done: () => {} };
+// The window starts after BENCH_WARM messages (JIT warm-up of a fresh process).
+const WARM = Number(process.env.BENCH_WARM ?? 0);
+// In the bench's own process the counter is unused (publish sides); in a worker child, BENCH_TARGET messages end its drain.
+export const counter = { seen: 0, first: 0, last: 0, cpuFirst: 0, cpuLast: 0, target: Number(process.env.BENCH_TARGET ?? Infinity), done: () => {} };
 @MessageBusController()
 export class Noop {
   @MessageHandler(Ping, { name: 'noop' })
   async noop() {
-    if (counter.seen++ === 0) { counter.first = performance.now(); counter.cpuFirst = cpu(); }
-    if (counter.seen === counter.target) { counter.last = performance.now(); counter.cpuLast = cpu(); counter.done(); }
+    if (counter.seen++ === WARM) { counter.first = performance.now(); counter.cpuFirst = cpu(); }
+    if (counter.seen === counter.target) {
+      counter.last = performance.now(); counter.cpuLast = cpu();
+      process.stdout.write('BENCH_DRAINED ' + JSON.stringify({ first: counter.first, last: counter.last, cpuFirst: counter.cpuFirst, cpuLast: counter.cpuLast }) + '\\n');
+    }
   }
 }
 `;
-type Counter = { seen: number; first: number; last: number; cpuFirst: number; cpuLast: number; target: number; done: () => void };
 
 /** CPU time (user + system) of this process so far, µs. */
 function cpuMicros(): number {
@@ -97,27 +104,38 @@ async function fill(ch: Channel, exchange: string, n: number): Promise<void> {
   await confirm.waitForConfirms();
 }
 
-/** Raw amqplib draining `n` messages from `queue` (first to last delivery). */
-async function rawConsume(conn: amqp.ChannelModel, queue: string, n: number, prefetch: number): Promise<Run> {
-  const ch = await conn.createChannel();
-  await ch.prefetch(prefetch);
-  let seen = 0;
-  let first = 0;
-  let cpuFirst = 0;
-  const [last, cpuLast] = await new Promise<[number, number]>((resolve) => {
-    void ch.consume(queue, (m) => {
-      if (!m) return;
-      if (seen++ === 0) {
-        first = performance.now();
-        cpuFirst = cpuMicros();
-      }
-      JSON.parse(m.content.toString('utf8'));
-      ch.ack(m);
-      if (seen === n) resolve([performance.now(), cpuMicros()]);
+/**
+ * Runs a consumer process (`node ...args`) that drains `n` pre-filled messages and prints
+ * `BENCH_DRAINED {first, last, cpuFirst, cpuLast}` (its own clock and CPU, first to last delivery).
+ */
+async function childDrain(args: string[], env: Record<string, string>, n: number): Promise<Run> {
+  // The first fifth warms the fresh process up (JIT) and is not measured.
+  const warm = Math.floor(n / 5);
+  const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, ...env, BENCH_TARGET: String(n), BENCH_WARM: String(warm) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = once(child, 'exit');
+  let out = '';
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`consumer did not drain ${n} messages within 300 s: node ${args.join(' ')}\n${out}`)), 300_000);
+      const read = (d: Buffer) => {
+        out += d.toString();
+        const m = /BENCH_DRAINED (\{.*\})/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      };
+      child.stdout!.on('data', read);
+      child.stderr!.on('data', read);
+      void exited.then(() => reject(new Error(`consumer exited before draining ${n} messages: node ${args.join(' ')}\n${out}`)));
     });
-  });
-  await ch.close();
-  return { rate: (n - 1) / ((last - first) / 1000), cpu: (cpuLast - cpuFirst) / (n - 1) };
+    const r = JSON.parse(line) as { first: number; last: number; cpuFirst: number; cpuLast: number };
+    const measured = n - warm - 1;
+    return { rate: measured / ((r.last - r.first) / 1000), cpu: (r.cpuLast - r.cpuFirst) / measured };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  }
 }
 
 /** `concurrency` loops calling `once` for `seconds`; `drained` (optional) is awaited inside the measured window. */
@@ -139,6 +157,7 @@ async function concurrentFor(seconds: number, concurrency: number, once: () => P
 }
 
 export async function run(options: BenchOptions): Promise<BenchResult[]> {
+  buildHost(options, 'amqp');
   const publishSeconds = Number(process.env.BENCH_AMQP_PUBLISH_SECONDS ?? Math.min(options.duration, 5));
   const exchange = `bench_amqp_${process.pid}`;
   mkdirSync(path.join(repoRoot, '.tmp'), { recursive: true });
@@ -168,21 +187,20 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
     await setup.assertExchange(exchange, 'topic', { durable: true });
     await setup.assertQueue(rawQueue, { durable: true });
     await setup.assertQueue(workerQueue, { durable: true });
-    const noop = (await import(path.join(dir, 'noop.ts'))) as { counter: Counter; Ping: unknown };
+    const noop = (await import(path.join(dir, 'noop.ts'))) as { Ping: unknown };
     const { usePublisher } = await import('jararaca/message-bus');
 
-    /** Starts a worker host on `config` and drains `n` pre-filled messages through it; returns the host, still running. */
-    const workerConsume = async (config: string, n: number, into: Run[]): Promise<Host> => {
-      Object.assign(noop.counter, { seen: 0, target: n });
+    /** The worker role in a process of its own (the built bin, as users run it) draining `n` pre-filled messages. */
+    const workerDrain = async (config: string, n: number): Promise<Run> => {
       await setup.bindQueue(workerQueue, exchange, 'bench.ping');
       await fill(setup, exchange, n);
-      const done = new Promise<void>((resolve) => (noop.counter.done = resolve));
+      await setup.unbindQueue(workerQueue, exchange, 'bench.ping');
+      return childDrain([hostBin, '--config', path.join(dir, config), '--role', 'worker', '--health-port', '0'], {}, n);
+    };
+    /** A worker host in this process (for the publish sides: nothing is consumed). */
+    const startHost = async (config: string): Promise<Host> => {
       const host = await Host.load({ config: path.join(dir, config), roles: ['worker'] });
       await host.start({ worker: (h) => startWorkerRole(h, { healthPort: 0 }) });
-      await done;
-      const c = noop.counter;
-      into.push({ rate: (n - 1) / ((c.last - c.first) / 1000), cpu: (c.cpuLast - c.cpuFirst) / (n - 1) });
-      await setup.unbindQueue(workerQueue, exchange, 'bench.ping'); // nobody consumes during a publish bench
       return host;
     };
     /** C concurrent executions of `host`, each publishing one message with usePublisher(). */
@@ -203,10 +221,10 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
       await setup.bindQueue(rawQueue, exchange, 'bench.ping');
       await fill(setup, exchange, n);
       await setup.unbindQueue(rawQueue, exchange, 'bench.ping');
-      return rawConsume(conn, rawQueue, n, prefetch);
+      return childDrain(['--import', 'tsx', path.join(repoRoot, 'bench/fixtures/amqp/raw-consumer.ts')], { AMQP_URL: URL, QUEUE: rawQueue, PREFETCH: String(prefetch) }, n);
     };
     /** The raw confirm channel and usePublisher() direct (in `host`) and through the outbox (a host of its own). */
-    const publishSides = async (host: Host) => {
+    const publishSides = async () => {
       const pub = await conn.createConfirmChannel();
       const body = JSON.stringify({ n: 1 });
       const rawOnce = () =>
@@ -216,9 +234,13 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
       await concurrentFor(options.warmup, options.connections, rawOnce);
       publishRaw.push(await concurrentFor(publishSeconds, options.connections, rawOnce));
       await pub.close();
-      await publishThrough(host, publishDirect);
-      const outboxHost = await Host.load({ config: path.join(dir, 'outbox.yaml'), roles: ['worker'] });
-      await outboxHost.start({ worker: (h) => startWorkerRole(h, { healthPort: 0 }) });
+      const host = await startHost(`service-p${MAIN_PREFETCH}.yaml`);
+      try {
+        await publishThrough(host, publishDirect);
+      } finally {
+        await host.stop();
+      }
+      const outboxHost = await startHost('outbox.yaml');
       const relayed = async () => {
         while (Number((await db('jararaca_outbox').whereNull('sent_at').count({ n: '*' }))[0].n) > 0) await new Promise((r) => setTimeout(r, 20));
       };
@@ -230,21 +252,14 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
       await db('jararaca_outbox').delete();
     };
 
-    // Warm-up, not measured: the first drain of a process loads and compiles the whole path.
-    await rawDrain(Math.min(MESSAGES, 5000), MAIN_PREFETCH);
-    await (await workerConsume(`service-p${MAIN_PREFETCH}.yaml`, Math.min(MESSAGES, 5000), [])).stop();
 
     for (let round = 1; round <= options.rounds; round++) {
       // consume: the sweep, raw then the worker at each prefetch; the publish sides after the main one
       for (const prefetch of PREFETCHES) {
         const n = messagesAt(prefetch);
         consumeRaw.get(prefetch)!.push(await rawDrain(n, prefetch));
-        const host = await workerConsume(`service-p${prefetch}.yaml`, n, consumeWorker.get(prefetch)!);
-        try {
-          if (prefetch === MAIN_PREFETCH) await publishSides(host);
-        } finally {
-          await host.stop();
-        }
+        consumeWorker.get(prefetch)!.push(await workerDrain(`service-p${prefetch}.yaml`, n));
+        if (prefetch === MAIN_PREFETCH) await publishSides();
         const raw = consumeRaw.get(prefetch)!.at(-1)!;
         const worker = consumeWorker.get(prefetch)!.at(-1)!;
         options.log(`amqp round ${round}, prefetch ${prefetch}: raw ${Math.round(raw.rate)} msg/s ${raw.cpu.toFixed(1)} µs/msg, worker ${Math.round(worker.rate)} msg/s ${worker.cpu.toFixed(1)} µs/msg`);
@@ -256,9 +271,13 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
 
       if (!TELEMETRY_ON) continue;
       for (const side of Object.keys(telemetrySides) as TelemetrySide[]) {
-        const host = await workerConsume(telemetrySides[side], MESSAGES, consumeTelemetry[side]);
-        await publishThrough(host, publishTelemetry[side]);
-        await host.stop();
+        consumeTelemetry[side].push(await workerDrain(telemetrySides[side], MESSAGES));
+        const host = await startHost(telemetrySides[side]);
+        try {
+          await publishThrough(host, publishTelemetry[side]);
+        } finally {
+          await host.stop();
+        }
         options.log(`amqp round ${round}, telemetry ${side}: consume ${Math.round(consumeTelemetry[side].at(-1)!.rate)} msg/s, publish ${Math.round(publishTelemetry[side].at(-1)!.rate)} msg/s`);
       }
     }
@@ -290,7 +309,7 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
         cpu('raw amqplib consumer', raw),
         cpu('jararaca worker, no-op handler', worker),
         p >= 10 ? 0.85 : undefined,
-        p === PREFETCHES[0] ? `${MESSAGES} persistent messages per consume run (${messagesAt(1)} at prefetch 1), this process's user + system CPU first to last delivery; ratio = raw ÷ worker; ${rounds}` : undefined,
+        p === PREFETCHES[0] ? `${MESSAGES} persistent messages per consume run (${messagesAt(1)} at prefetch 1), the consumer process's own user + system CPU from the delivery after the first fifth (JIT warm-up) to the last; ratio = raw ÷ worker; ${rounds}` : undefined,
       ),
     );
   }
