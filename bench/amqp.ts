@@ -201,6 +201,7 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
     const startHost = async (config: string): Promise<Host> => {
       const host = await Host.load({ config: path.join(dir, config), roles: ['worker'] });
       await host.start({ worker: (h) => startWorkerRole(h, { healthPort: 0 }) });
+      await setup.unbindQueue(workerQueue, exchange, 'bench.ping'); // the worker bound it at start: nobody consumes during a publish bench
       return host;
     };
     /** C concurrent executions of `host`, each publishing one message with usePublisher(). */
