@@ -34,6 +34,8 @@ const PREFETCHES = (process.env.BENCH_AMQP_PREFETCH ?? '1,10,50,200').split(',')
 // The prefetch of the telemetry sides (and the worker host reused for the direct publish).
 const MAIN_PREFETCH = PREFETCHES.includes(50) ? 50 : PREFETCHES[PREFETCHES.length - 1];
 const TELEMETRY_ON = process.env.BENCH_AMQP_TELEMETRY !== '0';
+// BENCH_AMQP_CPU_PROF=DIR: V8 CPU profiles of the worker processes into DIR.
+const PROFILE_ARGS = process.env.BENCH_AMQP_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_AMQP_CPU_PROF}`] : [];
 // Prefetch 1 is one round trip per message: fewer messages keep the run short.
 const messagesAt = (prefetch: number) => (prefetch === 1 ? Math.max(1000, Math.round(MESSAGES / 4)) : MESSAGES);
 
@@ -195,7 +197,7 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
       await setup.bindQueue(workerQueue, exchange, 'bench.ping');
       await fill(setup, exchange, n);
       await setup.unbindQueue(workerQueue, exchange, 'bench.ping');
-      return childDrain([hostBin, '--config', path.join(dir, config), '--role', 'worker', '--health-port', '0'], {}, n);
+      return childDrain([...PROFILE_ARGS, hostBin, '--config', path.join(dir, config), '--role', 'worker', '--health-port', '0'], {}, n);
     };
     /** A worker host in this process (for the publish sides: nothing is consumed). */
     const startHost = async (config: string): Promise<Host> => {

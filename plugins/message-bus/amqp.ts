@@ -155,6 +155,7 @@ class AmqpDelivery implements Delivery {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const SETTLED = Promise.resolve();
 
 export class AmqpTransport implements MessageTransport {
   readonly kind = 'amqp';
@@ -423,16 +424,28 @@ export class AmqpTransport implements MessageTransport {
     state.tag = consumerTag;
   }
 
-  async settle(delivery: Delivery, settlement: Settlement): Promise<void> {
+  // Not async: an ack or a requeue is queued or sent at once, and a delivery's settlement should
+  // not cost the promises of an async function; only a retry or dead-letter copy waits.
+  settle(delivery: Delivery, settlement: Settlement): Promise<void> {
     const raw = AmqpDelivery.take(delivery);
-    if (!raw) return;
+    if (!raw) return SETTLED;
     const { acks, message } = raw;
     if (acks.generation !== this.#generation || !this.#conn) {
       this.#logger.debug({ messageId: delivery.messageId }, 'delivery from a closed connection: the broker redelivers it');
-      return;
+      return SETTLED;
     }
-    if (settlement.action === 'ack') return acks.ack(message);
-    if (settlement.action === 'requeue') return acks.nack(message, true);
+    if (settlement.action === 'ack') {
+      acks.ack(message);
+      return SETTLED;
+    }
+    if (settlement.action === 'requeue') {
+      acks.nack(message, true);
+      return SETTLED;
+    }
+    return this.#settleWithCopy(delivery, settlement, message, acks);
+  }
+
+  async #settleWithCopy(delivery: Delivery, settlement: Settlement & { action: 'retry' | 'dead-letter' }, message: ConsumeMessage, acks: AckBatcher): Promise<void> {
     const headers: Record<string, unknown> = {};
     for (const [k, v] of Object.entries((message.properties.headers ?? {}) as Record<string, unknown>)) if (!k.startsWith('x-death') && !k.includes('-death-')) headers[k] = v;
     headers[HEADER.routingKey] = delivery.topic;

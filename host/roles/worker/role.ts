@@ -163,17 +163,26 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
   let stopping = false;
   const gate = new DependencyGate({ checks: () => host.health().checks, logger: logger as FastifyBaseLogger });
 
-  const settle = async (entry: InFlight, settlement: Settlement, log: FastifyBaseLogger) => {
-    if (entry.settled) return;
+  // Not async, and one promise per settlement: the transport acks at once (its promise already resolved).
+  const settle = (entry: InFlight, settlement: Settlement, log: FastifyBaseLogger): Promise<void> => {
+    if (entry.settled) return NOTHING;
     entry.settled = true;
+    let settling: Promise<void>;
     try {
-      await transport!.settle(entry.delivery, settlement);
-      if (entry.plan) reportSettled(entry.plan, entry.delivery, settlement, entry.startedAt);
+      settling = transport!.settle(entry.delivery, settlement);
     } catch (err) {
-      if (entry.plan) reportSettled(entry.plan, entry.delivery, { action: 'requeue' }, entry.startedAt);
-      // Not settled: the broker redelivers it once the channel is gone; nothing is lost.
-      log.warn({ err, settlement: settlement.action }, 'could not settle the message; it goes back to its queue (or is redelivered when the channel closes)');
+      settling = Promise.reject(err);
     }
+    return settling.then(
+      () => {
+        if (entry.plan) reportSettled(entry.plan, entry.delivery, settlement, entry.startedAt);
+      },
+      (err: unknown) => {
+        if (entry.plan) reportSettled(entry.plan, entry.delivery, { action: 'requeue' }, entry.startedAt);
+        // Not settled: the broker redelivers it once the channel is gone; nothing is lost.
+        log.warn({ err, settlement: settlement.action }, 'could not settle the message; it goes back to its queue (or is redelivered when the channel closes)');
+      },
+    );
   };
 
   // One delivery, start to settlement. Per-handler things (logger, invoker) are made once at
