@@ -1,17 +1,18 @@
-// AMQP bench on the local RabbitMQ, in this process. Sides run one after the other, so the CPU
-// time this process spends in a side's measured window (process.cpuUsage(), user + system) is
-// that side's alone; RabbitMQ's and PostgreSQL's CPU are not in it.
-// - consume, a prefetch sweep (1, 10, 50, 200): raw amqplib (prefetch P, JSON.parse, one ack per
-//   message) against the worker role with a no-op handler (worker.prefetch P; the payload
-//   validated against its schema, one execution through the interceptors, acked after it), each
-//   draining the same number of pre-filled persistent messages (first to last delivery), shaped
-//   as usePublisher() sends them (messageId, timestamp, type, JSON). Headline: CPU per message;
-//   msg/s rows are informative;
-// - publish: raw amqplib confirm channel (C concurrent publishers, each awaiting its confirm)
-//   against usePublisher() direct (C concurrent executions, each publishing one message, the
-//   execution completing after the confirm) and through the outbox (knex-session on a PostgreSQL
-//   database of the bench's own: the message staged in the execution's transaction, relayed and
-//   confirmed; measured until the relay marked the last row sent);
+// AMQP bench on the local RabbitMQ. Sides run one after the other, never two at once; each
+// side's figure is the CPU time (user + system) of the process doing its work during its
+// measured window, per message: RabbitMQ's and PostgreSQL's CPU are not in it.
+// - consume, a prefetch sweep (1, 10, 50, 200), each consumer a process of its own measuring
+//   itself after a warm-up fifth: raw amqplib (bench/fixtures/amqp/raw-consumer.ts: prefetch P,
+//   JSON.parse, one ack per message) against the worker role (the built bin) with a no-op
+//   handler (worker.prefetch P; the payload validated against its schema, one execution through
+//   the interceptors, acked after it), each draining the same number of pre-filled persistent
+//   messages, shaped as usePublisher() sends them (messageId, timestamp, type, JSON);
+// - publish, in this process: raw amqplib confirm channel (C concurrent publishers, each
+//   awaiting its confirm) against usePublisher() direct (C concurrent executions, each publishing
+//   one message, the execution completing after the confirm) and through the outbox
+//   (knex-session on a PostgreSQL database of the bench's own: the message staged in the
+//   execution's transaction, relayed and confirmed; measured until the relay marked the last row
+//   sent);
 // - telemetry: the worker's consume (prefetch 50) and direct publish with the telemetry plugin
 //   declared first at 100 % and at 10 % sampling (parent-based trace id ratio), exporting over
 //   OTLP/HTTP protobuf to a no-op receiver in this process (the export's cost is in the measured
