@@ -1,26 +1,44 @@
-// AMQP bench on the local RabbitMQ, in this process:
-// - consume: raw amqplib (prefetch P, JSON.parse, ack) against the worker role with a no-op
-//   handler (same prefetch; payload validated, one execution through the interceptors, ack),
-//   each draining the same number of pre-filled persistent messages (first to last delivery),
-//   shaped as usePublisher() sends them (messageId, timestamp, type, JSON). The worker's payload
-//   validation (a compiled JSON Schema) is part of its job: the raw side does none;
-// - publish: raw amqplib confirm channel (C concurrent publishers, each awaiting its confirm)
-//   against usePublisher() (C concurrent executions, each publishing one message, the execution
-//   completing after the confirm).
-// The worker's sides run three times: without telemetry, and with the telemetry plugin declared
-// first at 100 % and at 10 % sampling (parent-based trace id ratio), exporting over OTLP/HTTP
-// protobuf to a no-op receiver in this process (the export's cost is in the measured process).
+// AMQP bench on the local RabbitMQ. Sides run one after the other, never two at once; each
+// side's figure is the CPU time (user + system) of the process doing its work during its
+// measured window, per message: RabbitMQ's and PostgreSQL's CPU are not in it.
+// - consume, a prefetch sweep (1, 10, 50, 200), each consumer a process of its own measuring
+//   itself after a warm-up fifth: raw amqplib (bench/fixtures/amqp/raw-consumer.ts: prefetch P,
+//   JSON.parse, one ack per message) against the worker role (the built bin) with a no-op
+//   handler (worker.prefetch P; the payload validated against its schema, one execution through
+//   the interceptors, acked after it), each draining the same number of pre-filled persistent
+//   messages, shaped as usePublisher() sends them (messageId, timestamp, type, JSON);
+// - publish, in this process: raw amqplib confirm channel (C concurrent publishers, each
+//   awaiting its confirm) against usePublisher() direct (C concurrent executions, each publishing
+//   one message, the execution completing after the confirm) and through the outbox
+//   (knex-session on a PostgreSQL database of the bench's own: the message staged in the
+//   execution's transaction, relayed and confirmed; measured until the relay marked the last row
+//   sent);
+// - telemetry: the worker's consume (prefetch 50) and direct publish with the telemetry plugin
+//   declared first at 100 % and at 10 % sampling (parent-based trace id ratio), exporting over
+//   OTLP/HTTP protobuf to a no-op receiver in this process (the export's cost is in the measured
+//   process), against the same sides without it. BENCH_AMQP_TELEMETRY=0 skips them.
 // Run: node --conditions=source --import tsx bench/run.ts amqp
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import amqp, { type Channel } from 'amqplib';
+import knex from 'knex';
 import { Host, type HandlerInfo } from 'jararaca';
 import { startWorkerRole } from '../host/roles/worker/role.ts';
-import { compare, median, noopOtlpReceiver, repoRoot, type BenchOptions, type BenchResult } from './support.ts';
+import { freshDatabase } from '../test/support/database.ts';
+import { buildHost, compare, hostBin, median, noopOtlpReceiver, repoRoot, type BenchOptions, type BenchResult, type Measurement } from './support.ts';
 
 const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const MESSAGES = Number(process.env.BENCH_AMQP_MESSAGES ?? 20000);
-const PREFETCH = 50;
+const PREFETCHES = (process.env.BENCH_AMQP_PREFETCH ?? '1,10,50,200').split(',').map(Number);
+// The prefetch of the telemetry sides (and the worker host reused for the direct publish).
+const MAIN_PREFETCH = PREFETCHES.includes(50) ? 50 : PREFETCHES[PREFETCHES.length - 1];
+const TELEMETRY_ON = process.env.BENCH_AMQP_TELEMETRY !== '0';
+// BENCH_AMQP_CPU_PROF=DIR: V8 CPU profiles of the worker processes into DIR.
+const PROFILE_ARGS = process.env.BENCH_AMQP_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_AMQP_CPU_PROF}`] : [];
+// Prefetch 1 is one round trip per message: fewer messages keep the run short.
+const messagesAt = (prefetch: number) => (prefetch === 1 ? Math.max(1000, Math.round(MESSAGES / 4)) : MESSAGES);
 
 const TELEMETRY = (endpoint: string, ratio: number) => `
   - use: telemetry
@@ -28,30 +46,57 @@ const TELEMETRY = (endpoint: string, ratio: number) => `
       exporter: { endpoint: "${endpoint}", protocol: http/protobuf }
       sampler: { type: parentbased_traceidratio, ratio: ${ratio} }`;
 
-const SERVICE = (exchange: string, telemetry = '') => `name: amqpbench
+// The service name is the worker queue's prefix: one of this process's own, so two benches never share a queue.
+const SERVICE_NAME = `amqpbench_${process.pid}`;
+const SERVICE = (exchange: string, prefetch: number, telemetry = '', database?: string) => `name: ${SERVICE_NAME}
 interceptors:${telemetry}
   - use: config
   - use: message-bus
-    with: { url: "${URL}", exchange: ${exchange} }
+    with: { url: "${URL}", exchange: ${exchange} }${
+      database
+        ? `
+  - use: knex-session
+    with: { url: "${database}" }`
+        : ''
+    }
 controllers:
   - ./noop.ts
-worker: { prefetch: ${PREFETCH} }
+worker: { prefetch: ${prefetch} }
 logging: { level: warn }
 `;
 
 const NOOP = `
 import { defineMessage, MessageBusController, MessageHandler } from 'jararaca';
 export const Ping = defineMessage({ name: 'Ping', topic: 'bench.ping', kind: 'event', schema: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } } as const });
-export const counter = { seen: 0, first: 0, last: 0, target: Infinity, done: () => {} };
+const cpu = () => { const u = process.cpuUsage(); return u.user + u.system; };
+// The window starts after BENCH_WARM messages (JIT warm-up of a fresh process).
+const WARM = Number(process.env.BENCH_WARM ?? 0);
+// In the bench's own process the counter is unused (publish sides); in a worker child, BENCH_TARGET messages end its drain.
+export const counter = { seen: 0, first: 0, last: 0, cpuFirst: 0, cpuLast: 0, target: Number(process.env.BENCH_TARGET ?? Infinity), done: () => {} };
 @MessageBusController()
 export class Noop {
   @MessageHandler(Ping, { name: 'noop' })
   async noop() {
-    if (counter.seen++ === 0) counter.first = performance.now();
-    if (counter.seen === counter.target) { counter.last = performance.now(); counter.done(); }
+    if (counter.seen++ === WARM) { counter.first = performance.now(); counter.cpuFirst = cpu(); }
+    if (counter.seen === counter.target) {
+      counter.last = performance.now(); counter.cpuLast = cpu();
+      process.stdout.write('BENCH_DRAINED ' + JSON.stringify({ first: counter.first, last: counter.last, cpuFirst: counter.cpuFirst, cpuLast: counter.cpuLast }) + '\\n');
+    }
   }
 }
 `;
+
+/** CPU time (user + system) of this process so far, µs. */
+function cpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+/** One measured run: messages per second, and this process's CPU µs per message. */
+interface Run {
+  rate: number;
+  cpu: number;
+}
 
 async function fill(ch: Channel, exchange: string, n: number): Promise<void> {
   const confirm = ch as amqp.ConfirmChannel;
@@ -62,29 +107,46 @@ async function fill(ch: Channel, exchange: string, n: number): Promise<void> {
   await confirm.waitForConfirms();
 }
 
-/** Messages per second for raw amqplib draining `n` messages from `queue`. */
-async function rawConsume(conn: amqp.ChannelModel, queue: string, n: number): Promise<number> {
-  const ch = await conn.createChannel();
-  await ch.prefetch(PREFETCH);
-  let seen = 0;
-  let first = 0;
-  const last = await new Promise<number>((resolve) => {
-    void ch.consume(queue, (m) => {
-      if (!m) return;
-      JSON.parse(m.content.toString('utf8'));
-      if (seen++ === 0) first = performance.now();
-      ch.ack(m);
-      if (seen === n) resolve(performance.now());
+/**
+ * Runs a consumer process (`node ...args`) that drains `n` pre-filled messages and prints
+ * `BENCH_DRAINED {first, last, cpuFirst, cpuLast}` (its own clock and CPU, first to last delivery).
+ */
+async function childDrain(args: string[], env: Record<string, string>, n: number): Promise<Run> {
+  // The first fifth warms the fresh process up (JIT) and is not measured.
+  const warm = Math.floor(n / 5);
+  const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, ...env, BENCH_TARGET: String(n), BENCH_WARM: String(warm) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = once(child, 'exit');
+  let out = '';
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`consumer did not drain ${n} messages within 300 s: node ${args.join(' ')}\n${out}`)), 300_000);
+      const read = (d: Buffer) => {
+        out += d.toString();
+        const m = /BENCH_DRAINED (\{.*\})/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      };
+      child.stdout!.on('data', read);
+      child.stderr!.on('data', read);
+      void exited.then(() => reject(new Error(`consumer exited before draining ${n} messages: node ${args.join(' ')}\n${out}`)));
     });
-  });
-  await ch.close();
-  return (n - 1) / ((last - first) / 1000);
+    const r = JSON.parse(line) as { first: number; last: number; cpuFirst: number; cpuLast: number };
+    const measured = n - warm - 1;
+    return { rate: measured / ((r.last - r.first) / 1000), cpu: (r.cpuLast - r.cpuFirst) / measured };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  }
 }
 
-async function concurrentFor(seconds: number, concurrency: number, once: () => Promise<void>): Promise<number> {
+/** `concurrency` loops calling `once` for `seconds`; `drained` (optional) is awaited inside the measured window. */
+async function concurrentFor(seconds: number, concurrency: number, once: () => Promise<void>, drained?: () => Promise<void>): Promise<Run> {
   const end = performance.now() + seconds * 1000;
   let count = 0;
   const started = performance.now();
+  const cpuStart = cpuMicros();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
@@ -93,44 +155,80 @@ async function concurrentFor(seconds: number, concurrency: number, once: () => P
       }
     }),
   );
-  return count / ((performance.now() - started) / 1000);
+  await drained?.();
+  return { rate: count / ((performance.now() - started) / 1000), cpu: (cpuMicros() - cpuStart) / count };
 }
 
 export async function run(options: BenchOptions): Promise<BenchResult[]> {
+  buildHost(options, 'amqp');
+  const publishSeconds = Number(process.env.BENCH_AMQP_PUBLISH_SECONDS ?? Math.min(options.duration, 5));
   const exchange = `bench_amqp_${process.pid}`;
   mkdirSync(path.join(repoRoot, '.tmp'), { recursive: true });
   const dir = mkdtempSync(path.join(repoRoot, '.tmp', 'bench-amqp-'));
   const receiver = await noopOtlpReceiver();
-  const endpoint = receiver.endpoint;
-  writeFileSync(path.join(dir, 'service.yaml'), SERVICE(exchange));
-  writeFileSync(path.join(dir, 'telemetry-full.yaml'), SERVICE(exchange, TELEMETRY(endpoint, 1)));
-  writeFileSync(path.join(dir, 'telemetry-tenth.yaml'), SERVICE(exchange, TELEMETRY(endpoint, 0.1)));
+  const database = await freshDatabase('bench_amqp_outbox');
+  const db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 1 } });
+  for (const p of PREFETCHES) writeFileSync(path.join(dir, `service-p${p}.yaml`), SERVICE(exchange, p));
+  writeFileSync(path.join(dir, 'outbox.yaml'), SERVICE(exchange, MAIN_PREFETCH, '', database.url));
+  writeFileSync(path.join(dir, 'telemetry-full.yaml'), SERVICE(exchange, MAIN_PREFETCH, TELEMETRY(receiver.endpoint, 1)));
+  writeFileSync(path.join(dir, 'telemetry-tenth.yaml'), SERVICE(exchange, MAIN_PREFETCH, TELEMETRY(receiver.endpoint, 0.1)));
   writeFileSync(path.join(dir, 'noop.ts'), NOOP);
-  const sides = { without: 'service.yaml', full: 'telemetry-full.yaml', tenth: 'telemetry-tenth.yaml' } as const;
-  type Side = keyof typeof sides;
+  const telemetrySides = { full: 'telemetry-full.yaml', tenth: 'telemetry-tenth.yaml' } as const;
+  type TelemetrySide = keyof typeof telemetrySides;
   const conn = await amqp.connect(URL);
   const setup = await conn.createConfirmChannel();
   const rawQueue = `${exchange}.raw`;
-  const workerQueue = 'amqpbench.noop';
-  const consumeRaw: number[] = [];
-  const consumeWorker: Record<Side, number[]> = { without: [], full: [], tenth: [] };
-  const publishRaw: number[] = [];
-  const publishSubject: Record<Side, number[]> = { without: [], full: [], tenth: [] };
+  const workerQueue = `${SERVICE_NAME}.noop`;
+  const consumeRaw = new Map<number, Run[]>(PREFETCHES.map((p) => [p, []]));
+  const consumeWorker = new Map<number, Run[]>(PREFETCHES.map((p) => [p, []]));
+  const consumeTelemetry: Record<TelemetrySide, Run[]> = { full: [], tenth: [] };
+  const publishRaw: Run[] = [];
+  const publishDirect: Run[] = [];
+  const publishOutbox: Run[] = [];
+  const publishTelemetry: Record<TelemetrySide, Run[]> = { full: [], tenth: [] };
   try {
     await setup.assertExchange(exchange, 'topic', { durable: true });
     await setup.assertQueue(rawQueue, { durable: true });
     await setup.assertQueue(workerQueue, { durable: true });
-    await setup.bindQueue(workerQueue, exchange, 'bench.ping');
-    const noop = (await import(path.join(dir, 'noop.ts'))) as { counter: { seen: number; first: number; last: number; target: number; done: () => void }; Ping: unknown };
+    const noop = (await import(path.join(dir, 'noop.ts'))) as { Ping: unknown };
+    const { usePublisher } = await import('jararaca/message-bus');
 
-    for (let round = 1; round <= options.rounds; round++) {
-      // consume: raw
-      await setup.bindQueue(rawQueue, exchange, 'bench.ping');
+    /** The worker role in a process of its own (the built bin, as users run it) draining `n` pre-filled messages. */
+    const workerDrain = async (config: string, n: number): Promise<Run> => {
+      await setup.bindQueue(workerQueue, exchange, 'bench.ping');
+      await fill(setup, exchange, n);
       await setup.unbindQueue(workerQueue, exchange, 'bench.ping');
-      await fill(setup, exchange, MESSAGES);
-      consumeRaw.push(await rawConsume(conn, rawQueue, MESSAGES));
-      // publish: raw confirm channel, C publishers each awaiting its confirm
-      await setup.unbindQueue(rawQueue, exchange, 'bench.ping'); // nobody consumes during the publish bench
+      return childDrain([...PROFILE_ARGS, hostBin, '--config', path.join(dir, config), '--role', 'worker', '--health-port', '0'], {}, n);
+    };
+    /** A worker host in this process (for the publish sides: nothing is consumed). */
+    const startHost = async (config: string): Promise<Host> => {
+      const host = await Host.load({ config: path.join(dir, config), roles: ['worker'] });
+      await host.start({ worker: (h) => startWorkerRole(h, { healthPort: 0 }) });
+      await setup.unbindQueue(workerQueue, exchange, 'bench.ping'); // the worker bound it at start: nobody consumes during a publish bench
+      return host;
+    };
+    /** C concurrent executions of `host`, each publishing one message with usePublisher(). */
+    const publishThrough = async (host: Host, into: Run[], drained?: () => Promise<void>) => {
+      const handler = host.handlers.ofKind('message')[0] as HandlerInfo;
+      const logger = host.logger as unknown as Parameters<typeof host.execute>[0]['logger'];
+      const once = async () => {
+        await host.execute({ kind: 'bench', handler, logger }, () => {
+          usePublisher().publish(noop.Ping as Parameters<ReturnType<typeof usePublisher>['publish']>[0], { n: 1 } as never);
+        });
+      };
+      await concurrentFor(options.warmup, options.connections, once, drained);
+      into.push(await concurrentFor(publishSeconds, options.connections, once, drained));
+    };
+
+    /** Raw amqplib draining `n` pre-filled messages at `prefetch`. */
+    const rawDrain = async (n: number, prefetch: number): Promise<Run> => {
+      await setup.bindQueue(rawQueue, exchange, 'bench.ping');
+      await fill(setup, exchange, n);
+      await setup.unbindQueue(rawQueue, exchange, 'bench.ping');
+      return childDrain(['--import', 'tsx', path.join(repoRoot, 'bench/fixtures/amqp/raw-consumer.ts')], { AMQP_URL: URL, QUEUE: rawQueue, PREFETCH: String(prefetch) }, n);
+    };
+    /** The raw confirm channel and usePublisher() direct (in `host`) and through the outbox (a host of its own). */
+    const publishSides = async () => {
       const pub = await conn.createConfirmChannel();
       const body = JSON.stringify({ n: 1 });
       const rawOnce = () =>
@@ -138,38 +236,54 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
           pub.publish(exchange, 'bench.ping', Buffer.from(body), { persistent: true, contentType: 'application/json', type: 'Ping', messageId: crypto.randomUUID(), timestamp: Math.floor(Date.now() / 1000) }, (err: unknown) => (err ? reject(err) : resolve()));
         });
       await concurrentFor(options.warmup, options.connections, rawOnce);
-      publishRaw.push(await concurrentFor(options.duration, options.connections, rawOnce));
+      publishRaw.push(await concurrentFor(publishSeconds, options.connections, rawOnce));
       await pub.close();
-      await setup.purgeQueue(rawQueue);
-
-      for (const side of Object.keys(sides) as Side[]) {
-        // consume: the worker role
-        await setup.bindQueue(workerQueue, exchange, 'bench.ping');
-        await fill(setup, exchange, MESSAGES);
-        Object.assign(noop.counter, { seen: 0, target: MESSAGES });
-        const done = new Promise<void>((resolve) => (noop.counter.done = resolve));
-        const host = await Host.load({ config: path.join(dir, sides[side]), roles: ['worker'] });
-        await host.start({ worker: (h) => startWorkerRole(h, { healthPort: 0 }) });
-        await done;
-        consumeWorker[side].push((MESSAGES - 1) / ((noop.counter.last - noop.counter.first) / 1000));
-
-        // publish: usePublisher() in an execution that completes after the confirm
-        await setup.unbindQueue(workerQueue, exchange, 'bench.ping'); // nobody consumes during the publish bench
-        const { usePublisher } = await import('jararaca/message-bus');
-        const handler = host.handlers.ofKind('message')[0] as HandlerInfo;
-        const logger = host.logger as unknown as Parameters<typeof host.execute>[0]['logger'];
-        const subjectOnce = async () => {
-          await host.execute({ kind: 'bench', handler, logger }, () => {
-            usePublisher().publish(noop.Ping as Parameters<ReturnType<typeof usePublisher>['publish']>[0], { n: 1 } as never);
-          });
-        };
-        await concurrentFor(options.warmup, options.connections, subjectOnce);
-        publishSubject[side].push(await concurrentFor(options.duration, options.connections, subjectOnce));
+      const host = await startHost(`service-p${MAIN_PREFETCH}.yaml`);
+      try {
+        await publishThrough(host, publishDirect);
+      } finally {
         await host.stop();
-        await setup.purgeQueue(workerQueue);
-        options.log(`amqp round ${round}, ${side}: consume ${Math.round(consumeWorker[side].at(-1)!)} msg/s, publish ${Math.round(publishSubject[side].at(-1)!)} msg/s`);
       }
-      options.log(`amqp round ${round}: raw consume ${Math.round(consumeRaw.at(-1)!)} msg/s, raw publish ${Math.round(publishRaw.at(-1)!)} msg/s`);
+      const outboxHost = await startHost('outbox.yaml');
+      const relayed = async () => {
+        while (Number((await db('jararaca_outbox').whereNull('sent_at').count({ n: '*' }))[0].n) > 0) await new Promise((r) => setTimeout(r, 20));
+      };
+      try {
+        await publishThrough(outboxHost, publishOutbox, relayed);
+      } finally {
+        await outboxHost.stop();
+      }
+      await db('jararaca_outbox').delete();
+    };
+
+
+    for (let round = 1; round <= options.rounds; round++) {
+      // consume: the sweep, raw then the worker at each prefetch; the publish sides after the main one
+      for (const prefetch of PREFETCHES) {
+        const n = messagesAt(prefetch);
+        consumeRaw.get(prefetch)!.push(await rawDrain(n, prefetch));
+        consumeWorker.get(prefetch)!.push(await workerDrain(`service-p${prefetch}.yaml`, n));
+        if (prefetch === MAIN_PREFETCH) await publishSides();
+        const raw = consumeRaw.get(prefetch)!.at(-1)!;
+        const worker = consumeWorker.get(prefetch)!.at(-1)!;
+        options.log(`amqp round ${round}, prefetch ${prefetch}: raw ${Math.round(raw.rate)} msg/s ${raw.cpu.toFixed(1)} µs/msg, worker ${Math.round(worker.rate)} msg/s ${worker.cpu.toFixed(1)} µs/msg`);
+        if (prefetch === MAIN_PREFETCH) {
+          const line = (r: Run[]) => `${Math.round(r.at(-1)!.rate)} msg/s ${r.at(-1)!.cpu.toFixed(1)} µs/msg`;
+          options.log(`amqp round ${round}, publish: raw ${line(publishRaw)}, direct ${line(publishDirect)}, outbox ${line(publishOutbox)}`);
+        }
+      }
+
+      if (!TELEMETRY_ON) continue;
+      for (const side of Object.keys(telemetrySides) as TelemetrySide[]) {
+        consumeTelemetry[side].push(await workerDrain(telemetrySides[side], MESSAGES));
+        const host = await startHost(telemetrySides[side]);
+        try {
+          await publishThrough(host, publishTelemetry[side]);
+        } finally {
+          await host.stop();
+        }
+        options.log(`amqp round ${round}, telemetry ${side}: consume ${Math.round(consumeTelemetry[side].at(-1)!.rate)} msg/s, publish ${Math.round(publishTelemetry[side].at(-1)!.rate)} msg/s`);
+      }
     }
   } finally {
     const { delayBucket } = await import('jararaca/message-bus');
@@ -178,18 +292,48 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
     await setup.deleteExchange(exchange).catch(() => undefined);
     await setup.deleteExchange(`${exchange}.delay`).catch(() => undefined);
     await conn.close().catch(() => undefined);
+    await db.destroy();
+    await database.drop().catch(() => undefined);
     receiver.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  const note = `${MESSAGES} persistent messages per consume run, prefetch ${PREFETCH}; publish with ${options.connections} concurrent publishers; medians of ${options.rounds} rounds`;
-  const worker = (side: Side) => ({ label: { without: 'jararaca worker, no-op handler', full: 'worker + telemetry, 100 % sampled', tenth: 'worker + telemetry, 10 % sampled' }[side], value: median(consumeWorker[side]), unit: 'msg/s' });
-  const publisher = (side: Side) => ({ label: { without: 'usePublisher() per execution', full: 'usePublisher() + telemetry, 100 %', tenth: 'usePublisher() + telemetry, 10 %' }[side], value: median(publishSubject[side]), unit: 'msg/s' });
-  return [
-    compare('amqp: consume + ack throughput', { label: 'raw amqplib consumer', value: median(consumeRaw), unit: 'msg/s' }, worker('without'), { target: 0.85, note }),
-    compare('amqp: confirmed publish throughput', { label: 'raw amqplib confirm channel', value: median(publishRaw), unit: 'msg/s' }, publisher('without'), { target: 0.9 }),
-    compare('amqp + telemetry 100 %: consume', worker('without'), worker('full'), { target: 0.85, note: `${receiver.exports()} OTLP export requests received (no-op receiver)` }),
-    compare('amqp + telemetry 10 %: consume', worker('without'), worker('tenth')),
-    compare('amqp + telemetry 100 %: publish', publisher('without'), publisher('full'), { target: 0.85 }),
-    compare('amqp + telemetry 10 %: publish', publisher('without'), publisher('tenth')),
-  ];
+
+  const rate = (label: string, runs: Run[]): Measurement => ({ label, value: median(runs.map((r) => r.rate)), unit: 'msg/s' });
+  const cpu = (label: string, runs: Run[]): Measurement => ({ label, value: median(runs.map((r) => r.cpu)), unit: 'µs' });
+  // CPU rows: the ratio is baseline ÷ subject (how much of the baseline's efficiency the subject keeps), so higher is better.
+  const cpuRow = (name: string, baseline: Measurement, subject: Measurement, target?: number, note?: string): BenchResult => ({ name, baseline, subject, ratio: baseline.value / subject.value, target, higherIsBetter: true, note });
+  const rounds = `medians of ${options.rounds} rounds`;
+  const results: BenchResult[] = [];
+  for (const p of PREFETCHES) {
+    const raw = consumeRaw.get(p)!;
+    const worker = consumeWorker.get(p)!;
+    results.push(
+      cpuRow(
+        `amqp: consume CPU per message, prefetch ${p}`,
+        cpu('raw amqplib consumer', raw),
+        cpu('jararaca worker, no-op handler', worker),
+        p >= 10 ? 0.85 : undefined,
+        p === PREFETCHES[0] ? `${MESSAGES} persistent messages per consume run (${messagesAt(1)} at prefetch 1), the consumer process's own user + system CPU from the delivery after the first fifth (JIT warm-up) to the last; ratio = raw ÷ worker; ${rounds}` : undefined,
+      ),
+    );
+  }
+  for (const p of PREFETCHES) results.push(compare(`amqp: consume throughput, prefetch ${p} (informative)`, rate('raw amqplib consumer', consumeRaw.get(p)!), rate('jararaca worker, no-op handler', consumeWorker.get(p)!)));
+  const rawPublish = cpu('raw amqplib confirm channel', publishRaw);
+  results.push(
+    cpuRow('amqp: publish CPU per message, direct', rawPublish, cpu('usePublisher() per execution', publishDirect), 0.9, `${options.connections} concurrent publishers, ${publishSeconds} s per side; ratio = raw ÷ jararaca; ${rounds}`),
+    cpuRow('amqp: publish CPU per message, outbox', rawPublish, cpu('usePublisher() through the outbox', publishOutbox), 0.9, 'staged in the transaction (BEGIN, INSERT, COMMIT), relayed (claim, publish, confirm, mark sent) until the last row was marked sent; PostgreSQL\'s own CPU not counted'),
+    compare('amqp: confirmed publish throughput, direct (informative)', rate('raw amqplib confirm channel', publishRaw), rate('usePublisher() per execution', publishDirect)),
+    compare('amqp: confirmed publish throughput, outbox (informative)', rate('raw amqplib confirm channel', publishRaw), rate('usePublisher() through the outbox', publishOutbox)),
+  );
+  if (TELEMETRY_ON) {
+    const worker = (side: TelemetrySide | 'without') => rate({ without: 'jararaca worker, no-op handler', full: 'worker + telemetry, 100 % sampled', tenth: 'worker + telemetry, 10 % sampled' }[side], side === 'without' ? consumeWorker.get(MAIN_PREFETCH)! : consumeTelemetry[side]);
+    const publisher = (side: TelemetrySide | 'without') => rate({ without: 'usePublisher() per execution', full: 'usePublisher() + telemetry, 100 %', tenth: 'usePublisher() + telemetry, 10 %' }[side], side === 'without' ? publishDirect : publishTelemetry[side]);
+    results.push(
+      compare('amqp + telemetry 100 %: consume', worker('without'), worker('full'), { target: 0.85, note: `prefetch ${MAIN_PREFETCH}; ${receiver.exports()} OTLP export requests received (no-op receiver)` }),
+      compare('amqp + telemetry 10 %: consume', worker('without'), worker('tenth')),
+      compare('amqp + telemetry 100 %: publish', publisher('without'), publisher('full'), { target: 0.85 }),
+      compare('amqp + telemetry 10 %: publish', publisher('without'), publisher('tenth')),
+    );
+  }
+  return results;
 }

@@ -155,6 +155,7 @@ class AmqpDelivery implements Delivery {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const SETTLED = Promise.resolve();
 
 export class AmqpTransport implements MessageTransport {
   readonly kind = 'amqp';
@@ -423,16 +424,28 @@ export class AmqpTransport implements MessageTransport {
     state.tag = consumerTag;
   }
 
-  async settle(delivery: Delivery, settlement: Settlement): Promise<void> {
+  // Not async: an ack or a requeue is queued or sent at once, and a delivery's settlement should
+  // not cost the promises of an async function; only a retry or dead-letter copy waits.
+  settle(delivery: Delivery, settlement: Settlement): Promise<void> {
     const raw = AmqpDelivery.take(delivery);
-    if (!raw) return;
+    if (!raw) return SETTLED;
     const { acks, message } = raw;
     if (acks.generation !== this.#generation || !this.#conn) {
       this.#logger.debug({ messageId: delivery.messageId }, 'delivery from a closed connection: the broker redelivers it');
-      return;
+      return SETTLED;
     }
-    if (settlement.action === 'ack') return acks.ack(message);
-    if (settlement.action === 'requeue') return acks.nack(message, true);
+    if (settlement.action === 'ack') {
+      acks.ack(message);
+      return SETTLED;
+    }
+    if (settlement.action === 'requeue') {
+      acks.nack(message, true);
+      return SETTLED;
+    }
+    return this.#settleWithCopy(delivery, settlement, message, acks);
+  }
+
+  async #settleWithCopy(delivery: Delivery, settlement: Settlement & { action: 'retry' | 'dead-letter' }, message: ConsumeMessage, acks: AckBatcher): Promise<void> {
     const headers: Record<string, unknown> = {};
     for (const [k, v] of Object.entries((message.properties.headers ?? {}) as Record<string, unknown>)) if (!k.startsWith('x-death') && !k.includes('-death-')) headers[k] = v;
     headers[HEADER.routingKey] = delivery.topic;
@@ -489,37 +502,57 @@ export class AmqpTransport implements MessageTransport {
     return true;
   }
 
-  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
-    if (!messages.length) return;
+  publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (!messages.length) return Promise.resolve();
     const deadline = Date.now() + this.#s.publishTimeoutMs;
+    const pub = this.#pub;
+    // The common case (connected, one message, not delayed): sent at once, one promise for its
+    // confirm, without the waiting loop's async hops; a failure goes on in that loop.
+    if (pub && messages.length === 1 && !(messages[0].delayMs && messages[0].delayMs > 0)) {
+      const m = messages[0];
+      try {
+        const sent = sendConfirmed(pub, this.#s.exchange, m.topic, m.body, publishProps(m));
+        const confirmed = sent.accepted ? sent.confirmed : drained(pub).then(() => sent.confirmed);
+        return confirmed.catch((err: unknown) => this.#retryPublish(messages, deadline, err));
+      } catch (err) {
+        // amqplib throws at once on a channel that just closed.
+        return this.#retryPublish(messages, deadline, err);
+      }
+    }
+    return this.#publishLoop(messages, deadline);
+  }
+
+  async #publishLoop(messages: readonly OutgoingMessage[], deadline: number): Promise<void> {
     for (;;) {
       const pub = await this.#channel(deadline);
       try {
         await Promise.all(await this.#send(pub, messages));
         return;
       } catch (err) {
-        // The connection dropped before the confirms: publish again once reconnected (same
-        // messageIds, so a consumer can deduplicate the rare double).
-        if (Date.now() >= deadline) {
-          throw new JararacaError('JRR_BUS_UNAVAILABLE', `the message broker at ${this.#where} did not confirm ${messages.length} message(s) within publishTimeoutMs ${this.#s.publishTimeoutMs}: ${(err as Error).message}`, { cause: err });
-        }
-        this.#logger.warn({ err }, 'publish not confirmed; retrying after the reconnection');
-        await sleep(100);
+        await this.#beforeRetry(messages, deadline, err);
       }
     }
+  }
+
+  async #retryPublish(messages: readonly OutgoingMessage[], deadline: number, err: unknown): Promise<void> {
+    await this.#beforeRetry(messages, deadline, err);
+    return this.#publishLoop(messages, deadline);
+  }
+
+  // The connection dropped before the confirms: publish again once reconnected (same
+  // messageIds, so a consumer can deduplicate the rare double), until the deadline.
+  async #beforeRetry(messages: readonly OutgoingMessage[], deadline: number, err: unknown): Promise<void> {
+    if (Date.now() >= deadline) {
+      throw new JararacaError('JRR_BUS_UNAVAILABLE', `the message broker at ${this.#where} did not confirm ${messages.length} message(s) within publishTimeoutMs ${this.#s.publishTimeoutMs}: ${(err as Error).message}`, { cause: err });
+    }
+    this.#logger.warn({ err }, 'publish not confirmed; retrying after the reconnection');
+    await sleep(100);
   }
 
   async #send(pub: ConfirmChannel, messages: readonly OutgoingMessage[]): Promise<Array<Promise<void>>> {
     const confirms: Array<Promise<void>> = [];
     for (const m of messages) {
-      const props: Options.Publish = {
-        persistent: true,
-        contentType: 'application/json',
-        messageId: m.messageId,
-        type: m.name,
-        timestamp: Math.floor(m.timestamp / 1000),
-        headers: { ...m.headers },
-      };
+      const props = publishProps(m);
       let exchange = this.#s.exchange;
       if (m.delayMs && m.delayMs > 0) {
         const bucket = delayBucket(m.delayMs);
@@ -626,6 +659,10 @@ export class AmqpTransport implements MessageTransport {
     ch.on('error', (err: Error) => this.#logger.warn({ err }, 'dead-letter channel error'));
     return ch;
   }
+}
+
+function publishProps(m: OutgoingMessage): Options.Publish {
+  return { persistent: true, contentType: 'application/json', messageId: m.messageId, type: m.name, timestamp: Math.floor(m.timestamp / 1000), headers: { ...m.headers } };
 }
 
 function sendConfirmed(ch: ConfirmChannel, exchange: string, routingKey: string, body: Buffer, props: Options.Publish): { accepted: boolean; confirmed: Promise<void> } {

@@ -13,7 +13,7 @@ import { createInboxTable, pruneInbox, recordInbox } from './inbox-store.ts';
 import { MemoryTransport } from './memory.ts';
 import { OutboxRelay, pruneEveryMs } from './outbox-relay.ts';
 import { createOutboxTable, OutboxStore, type StagedMessage } from './outbox-store.ts';
-import { createPublisher, usePublisher, withRelativeDelays } from './publisher.ts';
+import { createPublisher, usePublisher, withRelativeDelays, type Publisher } from './publisher.ts';
 import { tracedPublish } from './publish-trace.ts';
 import { MAX_DELAY_MS } from './routing.ts';
 import type { SessionMetadata } from 'jararaca/knex-session';
@@ -197,45 +197,58 @@ export default definePlugin({
           (outboxConnection ? `, outbox on knex-session '${outboxConnection}'` : ', no outbox') +
           (inboxConnection ? `, inbox on '${inboxConnection}'${inboxAll ? '' : ' (handlers with inbox: true)'}` : ''),
       ],
-      async intercept(execution: Execution, next: Next) {
+      intercept(execution: Execution, next: Next): Promise<unknown> {
         const publisher = createPublisher(outboxConnection ? OUTBOX_MAX_DELAY_MS : MAX_DELAY_MS);
         usePublisher.provide(execution, publisher);
-        let written = false;
-        let duplicate = false;
-        // @ReadOnly() and @NoSession() handlers have no transaction to write to: sent directly, no inbox.
-        const meta = sessions ? execution.getMetadata<SessionMetadata>(sessions.SESSION_METADATA) : undefined;
-        const writable = !meta?.none && !meta?.readOnly;
-        if (store && sessions && outboxConnection && writable) {
-          sessions.onBeforeCommit(execution, outboxConnection, async (trx) => {
-            written = true;
-            if (publisher.staged.length) await store.insert(trx, execution.id, publisher.staged);
-          });
+        if (sessions) return interceptWithSessions(execution, next, publisher, sessions);
+        // No knex-session (no outbox, no inbox): one .then per execution rather than an async function.
+        let inner: Promise<unknown>;
+        try {
+          inner = next();
+        } catch (err) {
+          return Promise.reject(err);
         }
-        if (sessions && inboxConnection && writable && useInbox(execution)) {
-          const message = execution.is('message') ? execution.details.message : undefined;
-          if (message?.id) {
-            sessions.onSessionStart(execution, inboxConnection, async (trx) => {
-              if (await recordInbox(trx, message.queue, message.id)) return true;
-              duplicate = true;
-              return false;
-            });
-          } else if (message && !warnedNoId.has(message.handler)) {
-            warnedNoId.add(message.handler);
-            execution.logger.warn({ handler: message.handler }, 'inbox: a message without a messageId cannot be deduplicated; handled as is (this warning is logged once per handler)');
-          }
-        }
-        const result = await next();
         // Only reached when every inner layer succeeded; a throw above drops the staged messages.
-        if (duplicate) {
-          execution.logger.info({ messageId: execution.id }, 'inbox: this message was already handled; acknowledged without running the handler');
-          return result;
-        }
-        if (publisher.staged.length) {
-          if (written) relay?.nudge();
-          else await publishNow(execution, publisher.staged);
-        }
-        return result;
+        return inner.then((result) => (publisher.staged.length ? publishNow(execution, publisher.staged).then(() => result) : result));
       },
     };
+
+    async function interceptWithSessions(execution: Execution, next: Next, publisher: Publisher, sessions: typeof import('jararaca/knex-session')): Promise<unknown> {
+      let written = false;
+      let duplicate = false;
+      // @ReadOnly() and @NoSession() handlers have no transaction to write to: sent directly, no inbox.
+      const meta = sessions ? execution.getMetadata<SessionMetadata>(sessions.SESSION_METADATA) : undefined;
+      const writable = !meta?.none && !meta?.readOnly;
+      if (store && sessions && outboxConnection && writable) {
+        sessions.onBeforeCommit(execution, outboxConnection, async (trx) => {
+          written = true;
+          if (publisher.staged.length) await store.insert(trx, execution.id, publisher.staged);
+        });
+      }
+      if (sessions && inboxConnection && writable && useInbox(execution)) {
+        const message = execution.is('message') ? execution.details.message : undefined;
+        if (message?.id) {
+          sessions.onSessionStart(execution, inboxConnection, async (trx) => {
+            if (await recordInbox(trx, message.queue, message.id)) return true;
+            duplicate = true;
+            return false;
+          });
+        } else if (message && !warnedNoId.has(message.handler)) {
+          warnedNoId.add(message.handler);
+          execution.logger.warn({ handler: message.handler }, 'inbox: a message without a messageId cannot be deduplicated; handled as is (this warning is logged once per handler)');
+        }
+      }
+      const result = await next();
+      // Only reached when every inner layer succeeded; a throw above drops the staged messages.
+      if (duplicate) {
+        execution.logger.info({ messageId: execution.id }, 'inbox: this message was already handled; acknowledged without running the handler');
+        return result;
+      }
+      if (publisher.staged.length) {
+        if (written) relay?.nudge();
+        else await publishNow(execution, publisher.staged);
+      }
+      return result;
+    }
   },
 });

@@ -34,36 +34,51 @@ export const usePublisher = defineHook<Publisher>({ name: 'usePublisher', plugin
 
 /** `maxDelayMs`: the longest delay accepted (the broker's 7 days without the outbox). */
 export function createPublisher(maxDelayMs = MAX_DELAY_MS): Publisher {
-  const staged: StagedMessage[] = [];
-  const limit = maxDelayMs === MAX_DELAY_MS ? `${MAX_DELAY_MS} (7 days; longer delays need the outbox, see docs/message-bus.md)` : String(maxDelayMs);
-  return {
-    staged,
-    publish(message, payload, options = {}) {
-      if (!message || typeof message.parse !== 'function') throw new ArgumentError('JRR_NOT_A_MESSAGE', 'publish() needs a message made with defineMessage() as its first argument');
-      const body = Buffer.from(JSON.stringify(message.parse(payload)));
-      const { delayMs, at, headers = {} } = options;
-      if (delayMs !== undefined && !(Number.isFinite(delayMs) && delayMs >= 0 && delayMs <= maxDelayMs)) {
-        throw new JararacaError('JRR_PUBLISH_DELAY', `publish(${message.name}): delayMs must be a number from 0 to ${limit}, got ${String(delayMs)}`);
-      }
-      if (at !== undefined) {
-        if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new JararacaError('JRR_PUBLISH_DELAY', `publish(${message.name}): at must be a valid Date, got ${String(at)}`);
-        if (delayMs !== undefined) throw new JararacaError('JRR_PUBLISH_DELAY', `publish(${message.name}): give either delayMs or at, not both`);
-        if (at.getTime() - Date.now() > maxDelayMs) throw new JararacaError('JRR_PUBLISH_DELAY', `publish(${message.name}): at is more than ${limit} ms ahead`);
-      }
-      for (const key of Object.keys(headers)) {
-        if (key.startsWith('x-jrr-')) throw new JararacaError('JRR_PUBLISH_HEADER', `publish(${message.name}): header '${key}' is reserved (x-jrr-* is the framework's bookkeeping)`);
-      }
-      const messageId = options.messageId ?? randomUUID();
-      const own: Record<string, string | number | boolean> = { ...headers };
-      if (stages.hasSubscribers) {
-        const added: Record<string, string> = {};
-        stages.publish({ message: message.name, topic: message.topic, messageId, headers: added });
-        for (const [key, value] of Object.entries(added)) if (!(key in own)) own[key] = value;
-      }
-      staged.push({ messageId, name: message.name, topic: message.topic, body, headers: own, timestamp: Date.now(), delayMs, at });
-      return messageId;
-    },
-  };
+  return new StagingPublisher(maxDelayMs);
+}
+
+// One per execution: a class, so publish() is shared on the prototype (no closure per execution).
+class StagingPublisher implements Publisher {
+  readonly staged: StagedMessage[] = [];
+  readonly #maxDelayMs: number;
+
+  constructor(maxDelayMs: number) {
+    this.#maxDelayMs = maxDelayMs;
+  }
+
+  // For error messages only.
+  get #limit(): string {
+    return this.#maxDelayMs === MAX_DELAY_MS ? `${MAX_DELAY_MS} (7 days; longer delays need the outbox, see docs/message-bus.md)` : String(this.#maxDelayMs);
+  }
+
+  publish<M extends MessageDefinition>(message: M, payload: PayloadOf<M>, options: PublishOptions = {}): string {
+    if (!message || typeof message.parse !== 'function') throw new ArgumentError('JRR_NOT_A_MESSAGE', 'publish() needs a message made with defineMessage() as its first argument');
+    const body = Buffer.from(JSON.stringify(message.parse(payload)));
+    const { delayMs, at, headers } = options;
+    const maxDelayMs = this.#maxDelayMs;
+    if (delayMs !== undefined && !(Number.isFinite(delayMs) && delayMs >= 0 && delayMs <= maxDelayMs)) {
+      throw new JararacaError('JRR_PUBLISH_DELAY', `publish(${message.name}): delayMs must be a number from 0 to ${this.#limit}, got ${String(delayMs)}`);
+    }
+    if (at !== undefined) {
+      if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new JararacaError('JRR_PUBLISH_DELAY', `publish(${message.name}): at must be a valid Date, got ${String(at)}`);
+      if (delayMs !== undefined) throw new JararacaError('JRR_PUBLISH_DELAY', `publish(${message.name}): give either delayMs or at, not both`);
+      if (at.getTime() - Date.now() > maxDelayMs) throw new JararacaError('JRR_PUBLISH_DELAY', `publish(${message.name}): at is more than ${this.#limit} ms ahead`);
+    }
+    const own: Record<string, string | number | boolean> = {};
+    for (const key in headers) {
+      if (!Object.hasOwn(headers, key)) continue;
+      if (key.startsWith('x-jrr-')) throw new JararacaError('JRR_PUBLISH_HEADER', `publish(${message.name}): header '${key}' is reserved (x-jrr-* is the framework's bookkeeping)`);
+      own[key] = headers[key];
+    }
+    const messageId = options.messageId ?? randomUUID();
+    if (stages.hasSubscribers) {
+      const added: Record<string, string> = {};
+      stages.publish({ message: message.name, topic: message.topic, messageId, headers: added });
+      for (const [key, value] of Object.entries(added)) if (!(key in own)) own[key] = value;
+    }
+    this.staged.push({ messageId, name: message.name, topic: message.topic, body, headers: own, timestamp: Date.now(), delayMs, at });
+    return messageId;
+  }
 }
 
 /** For a direct publish (no outbox): `at` as a delay from now. */

@@ -6,6 +6,7 @@ import type { MessageDefinition } from './messages.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 
 export class PoisonMessageError extends JararacaError {
   constructor(reason: string, options?: { cause?: unknown }) {
@@ -13,11 +14,16 @@ export class PoisonMessageError extends JararacaError {
   }
 }
 
+function checkContentType(contentType: string): void {
+  if (!JSON_TYPE.test(contentType)) throw new PoisonMessageError(`content type '${contentType.slice(0, 100)}' is not JSON (application/json)`);
+  const charset = CHARSET.exec(contentType)?.[1]?.toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new PoisonMessageError(`charset '${charset.slice(0, 40)}' is not UTF-8`);
+}
+
 /** Throws PoisonMessageError saying what is wrong with the body. */
 export function decodeMessage<T>(message: Pick<MessageDefinition<T>, 'parse'>, body: Buffer, contentType?: string): T {
-  if (contentType && !JSON_TYPE.test(contentType)) throw new PoisonMessageError(`content type '${contentType.slice(0, 100)}' is not JSON (application/json)`);
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
-  if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new PoisonMessageError(`charset '${charset.slice(0, 40)}' is not UTF-8`);
+  // What usePublisher() sends (and no content type at all) needs no parsing of the header.
+  if (contentType && contentType !== 'application/json') checkContentType(contentType);
   let text: string;
   try {
     text = utf8.decode(body);

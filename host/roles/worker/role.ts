@@ -97,6 +97,52 @@ interface InFlight {
   startedAt: number;
 }
 
+/**
+ * A handler's MessageContext: one object per delivery whose methods and getters live on the
+ * prototype (an object literal with a getter costs more per message than the rest of the
+ * dispatch); the AbortSignal is the execution's own, made on first read.
+ */
+class DeliveryContext implements MessageContext {
+  readonly id: string;
+  readonly name: string;
+  readonly topic: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly headers: Readonly<Record<string, unknown>>;
+  readonly publishedAt: Date | undefined;
+  readonly redelivered: boolean;
+  readonly handler: string;
+  readonly queue: string;
+  readonly #entry: InFlight;
+
+  constructor(entry: InFlight, plan: MessageHandlerPlan, attempt: number) {
+    const delivery = entry.delivery;
+    this.id = delivery.messageId ?? '';
+    this.name = delivery.name ?? plan.message.name;
+    this.topic = delivery.topic;
+    this.attempt = attempt;
+    this.maxAttempts = plan.retry.maxAttempts;
+    this.headers = delivery.headers;
+    this.publishedAt = delivery.timestamp ? new Date(delivery.timestamp) : undefined;
+    this.redelivered = delivery.redelivered;
+    this.handler = plan.name;
+    this.queue = plan.queue;
+    this.#entry = entry;
+  }
+
+  get signal(): AbortSignal {
+    return this.#entry.execution!.signal;
+  }
+
+  retryLater(delayMs: number, reason?: string): never {
+    return retryLater(delayMs, reason);
+  }
+
+  deadLetter(reason: string): never {
+    return deadLetter(reason);
+  }
+}
+
 export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {}): Promise<RoleHandle> {
   const settings = host.service.worker ?? {};
   const logger = host.logger.child({ role: 'worker' });
@@ -117,17 +163,26 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
   let stopping = false;
   const gate = new DependencyGate({ checks: () => host.health().checks, logger: logger as FastifyBaseLogger });
 
-  const settle = async (entry: InFlight, settlement: Settlement, log: FastifyBaseLogger) => {
-    if (entry.settled) return;
+  // Not async, and one promise per settlement: the transport acks at once (its promise already resolved).
+  const settle = (entry: InFlight, settlement: Settlement, log: FastifyBaseLogger): Promise<void> => {
+    if (entry.settled) return NOTHING;
     entry.settled = true;
+    let settling: Promise<void>;
     try {
-      await transport!.settle(entry.delivery, settlement);
-      if (entry.plan) reportSettled(entry.plan, entry.delivery, settlement, entry.startedAt);
+      settling = transport!.settle(entry.delivery, settlement);
     } catch (err) {
-      if (entry.plan) reportSettled(entry.plan, entry.delivery, { action: 'requeue' }, entry.startedAt);
-      // Not settled: the broker redelivers it once the channel is gone; nothing is lost.
-      log.warn({ err, settlement: settlement.action }, 'could not settle the message; it goes back to its queue (or is redelivered when the channel closes)');
+      settling = Promise.reject(err);
     }
+    return settling.then(
+      () => {
+        if (entry.plan) reportSettled(entry.plan, entry.delivery, settlement, entry.startedAt);
+      },
+      (err: unknown) => {
+        if (entry.plan) reportSettled(entry.plan, entry.delivery, { action: 'requeue' }, entry.startedAt);
+        // Not settled: the broker redelivers it once the channel is gone; nothing is lost.
+        log.warn({ err, settlement: settlement.action }, 'could not settle the message; it goes back to its queue (or is redelivered when the channel closes)');
+      },
+    );
   };
 
   // One delivery, start to settlement. Per-handler things (logger, invoker) are made once at
@@ -148,35 +203,23 @@ export async function startWorkerRole(host: Host, options: WorkerRoleOptions = {
         repeated(log).error('poison', { messageId: delivery.messageId, attempt, topic: delivery.topic }, `${error}; dead-lettered without retries`);
         return await settle(entry, { action: 'dead-letter', error, attempt }, log);
       }
-      const ctx: MessageContext = {
-        id: delivery.messageId ?? '',
-        name: delivery.name ?? plan.message.name,
-        topic: delivery.topic,
-        attempt,
-        maxAttempts: plan.retry.maxAttempts,
-        headers: delivery.headers,
-        // The execution's own signal, made on first read (an AbortSignal costs more than the rest of the dispatch).
-        get signal() {
-          return entry.execution!.signal;
-        },
-        publishedAt: delivery.timestamp ? new Date(delivery.timestamp) : undefined,
-        redelivered: delivery.redelivered,
-        handler: plan.name,
-        queue: plan.queue,
-        retryLater,
-        deadLetter,
-      };
+      const ctx = new DeliveryContext(entry, plan, attempt);
       const execution = host.execute({ kind: 'message', handler: plan.info, logger: log, id: delivery.messageId, handle: entry, details: { message: ctx, payload } }, invoke);
       try {
         // Settled only when the whole onion resolved: after the commit and the publisher's flush.
-        // Only a handler with timeoutMs races a timer; a shutdown deadline settles the entry directly.
-        await runWithTimeout(execution, {
-          timeoutMs: plan.timeoutMs || undefined,
-          what: plan.name,
-          abort: (reason) => entry.execution!.abort(reason),
-          // The execution still ends after its message was settled: observe it.
-          onLate: (late) => log.debug({ messageId: delivery.messageId, attempt: delivery.attempt, err: late }, 'execution ended after its message was settled'),
-        });
+        // Only a handler with timeoutMs races a timer (and pays for its closures); a shutdown
+        // deadline settles the entry directly.
+        if (plan.timeoutMs) {
+          await runWithTimeout(execution, {
+            timeoutMs: plan.timeoutMs,
+            what: plan.name,
+            abort: (reason) => entry.execution!.abort(reason),
+            // The execution still ends after its message was settled: observe it.
+            onLate: (late) => log.debug({ messageId: delivery.messageId, attempt: delivery.attempt, err: late }, 'execution ended after its message was settled'),
+          });
+        } else {
+          await execution;
+        }
       } catch (err) {
         if (entry.settled) return; // returned to its queue at the shutdown deadline
         const error = (err as Error)?.message ?? String(err);
