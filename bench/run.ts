@@ -18,6 +18,7 @@ const BENCHES: Record<string, string> = {
   amqp: 'amqp.ts',
   scheduler: 'scheduler.ts',
   websocket: 'websocket.ts',
+  scale: 'scale.ts',
 };
 
 const USAGE = `Usage: node --conditions=source --import tsx bench/run.ts [BENCH...] [options]
