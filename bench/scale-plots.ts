@@ -10,9 +10,9 @@ const HEIGHT = 380;
 
 export interface StartupSeries {
   sizes: number[];
-  /** Per size: median ms from spawn to /health/ready, and VmRSS at ready in MB. */
-  http: { ms: number[]; rssMb: number[] };
-  worker: { ms: number[]; rssMb: number[] };
+  /** Per size: median ms from spawn to /health/ready, CPU ms used by then, and VmRSS at ready in MB. */
+  http: { ms: number[]; cpuMs: number[]; rssMb: number[] };
+  worker: { ms: number[]; cpuMs: number[]; rssMb: number[] };
 }
 export interface InterceptorSeries {
   counts: number[];
@@ -50,9 +50,9 @@ const legend = { top: 28 };
 const title = (text: string) => ({ text, left: 'center', textStyle: { fontSize: 14 } });
 
 export function plotStartup(dir: string, s: StartupSeries): string {
-  const line = (name: string, data: number[], yAxisIndex: number, dashed = false) => ({ name, type: 'line', yAxisIndex, data: data.map((v) => round(v)), symbolSize: 7, lineStyle: dashed ? { type: 'dashed' } : undefined, label: { show: true, fontSize: 10 } });
+  const line = (name: string, data: number[], yAxisIndex: number, dash?: 'dashed' | 'dotted') => ({ name, type: 'line', yAxisIndex, data: data.map((v) => round(v)), symbolSize: 7, lineStyle: dash ? { type: dash } : undefined, label: { show: true, fontSize: 10 } });
   return render(path.join(dir, 'scale-startup.svg'), {
-    title: title('Start-up (spawn → /health/ready) and RSS at ready'),
+    title: title('Start-up (spawn → /health/ready, and CPU used by then) and RSS at ready'),
     legend,
     grid,
     xAxis: { type: 'category', name: 'routes / handlers', nameLocation: 'middle', nameGap: 30, data: s.sizes.map(String) },
@@ -63,8 +63,10 @@ export function plotStartup(dir: string, s: StartupSeries): string {
     series: [
       line('http: ms (routes)', s.http.ms, 0),
       line('worker: ms (handlers)', s.worker.ms, 0),
-      line('http: RSS MB', s.http.rssMb, 1, true),
-      line('worker: RSS MB', s.worker.rssMb, 1, true),
+      line('http: CPU ms', s.http.cpuMs, 0, 'dotted'),
+      line('worker: CPU ms', s.worker.cpuMs, 0, 'dotted'),
+      line('http: RSS MB', s.http.rssMb, 1, 'dashed'),
+      line('worker: RSS MB', s.worker.rssMb, 1, 'dashed'),
     ],
   });
 }

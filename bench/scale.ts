@@ -58,6 +58,8 @@ interface Host {
   readyMs: number;
   /** VmRSS in bytes when it became ready. */
   rssAtReady: number;
+  /** CPU ms (user + system) the process had used when it became ready: steadier than readyMs on a shared machine. */
+  cpuMsAtReady: number;
   output(): string;
   stop(): Promise<void>;
 }
@@ -94,7 +96,7 @@ async function startHost(config: string, role: 'http' | 'worker', options: { gc?
       await response.arrayBuffer();
       if (response.ok) {
         const readyMs = performance.now() - started;
-        return { child, url, readyMs, rssAtReady: vmRss(child.pid!), output: () => out, stop };
+        return { child, url, readyMs, rssAtReady: vmRss(child.pid!), cpuMsAtReady: (processCpuMicros(child.pid!) ?? Number.NaN) / 1000, output: () => out, stop };
       }
     } catch {
       // not listening yet
@@ -138,15 +140,15 @@ async function startup(dir: string, runId: string, options: BenchOptions): Promi
   const http = SIZES.map((n) => routesService(path.join(dir, `routes-${n}`), n));
   const names = SIZES.map((n) => `scale_${runId}_w${n}`);
   const worker = SIZES.map((n, i) => handlersService(path.join(dir, `handlers-${n}`), { name: names[i], handlers: n, amqpUrl: AMQP_URL, exchange }));
-  const samples = { http: SIZES.map(() => [] as Array<{ ms: number; rss: number }>), worker: SIZES.map(() => [] as Array<{ ms: number; rss: number }>) };
+  const samples = { http: SIZES.map(() => [] as Array<{ ms: number; rss: number; cpu: number }>), worker: SIZES.map(() => [] as Array<{ ms: number; rss: number; cpu: number }>) };
   try {
     for (let round = 1; round <= options.rounds; round++) {
       for (const [i, n] of SIZES.entries()) {
         for (const role of ['http', 'worker'] as const) {
           const host = await startHost((role === 'http' ? http : worker)[i].config, role);
           await host.stop();
-          samples[role][i].push({ ms: host.readyMs, rss: host.rssAtReady });
-          options.log(`scale: start-up ${role}, ${n} ${role === 'http' ? 'routes' : 'handlers'} (round ${round}/${options.rounds}): ${host.readyMs.toFixed(0)} ms, RSS ${mb(host.rssAtReady).toFixed(1)} MB`);
+          samples[role][i].push({ ms: host.readyMs, rss: host.rssAtReady, cpu: host.cpuMsAtReady });
+          options.log(`scale: start-up ${role}, ${n} ${role === 'http' ? 'routes' : 'handlers'} (round ${round}/${options.rounds}): ${host.readyMs.toFixed(0)} ms (${host.cpuMsAtReady.toFixed(0)} ms CPU), RSS ${mb(host.rssAtReady).toFixed(1)} MB`);
           // Each start declares its queues anew, as a first deployment does.
           if (role === 'worker') await deleteTopology(handlerQueues(names[i], n), []);
         }
@@ -155,11 +157,11 @@ async function startup(dir: string, runId: string, options: BenchOptions): Promi
   } finally {
     await deleteTopology(SIZES.flatMap((n, i) => handlerQueues(names[i], n)), [exchange, `${exchange}.delay`]);
   }
-  const pick = (role: 'http' | 'worker', key: 'ms' | 'rss') => samples[role].map((s) => median(s.map((x) => x[key])));
+  const pick = (role: 'http' | 'worker', key: 'ms' | 'rss' | 'cpu') => samples[role].map((s) => median(s.map((x) => x[key])));
   const series: StartupSeries = {
     sizes: SIZES,
-    http: { ms: pick('http', 'ms'), rssMb: pick('http', 'rss').map(mb) },
-    worker: { ms: pick('worker', 'ms'), rssMb: pick('worker', 'rss').map(mb) },
+    http: { ms: pick('http', 'ms'), cpuMs: pick('http', 'cpu'), rssMb: pick('http', 'rss').map(mb) },
+    worker: { ms: pick('worker', 'ms'), cpuMs: pick('worker', 'cpu'), rssMb: pick('worker', 'rss').map(mb) },
   };
   const results: BenchResult[] = [];
   for (const role of ['http', 'worker'] as const) {
@@ -169,7 +171,7 @@ async function startup(dir: string, runId: string, options: BenchOptions): Promi
     const step = (values: number[], unit: string, scale = 1) => `${((values[1] - values[0]) * scale / (SIZES[1] - SIZES[0])).toFixed(2)} then ${((values[2] - values[1]) * scale / (SIZES[2] - SIZES[1])).toFixed(2)} ${unit} per added ${what.slice(0, -1)}`;
     for (const i of [1, 2]) {
       const label = (k: number) => `${fmt(SIZES[k])} ${what}`;
-      results.push(compare(`scale: start-up, ${role} role, ${label(i)}`, { label: label(0), value: s.ms[0], unit: 'ms' }, { label: label(i), value: s.ms[i], unit: 'ms' }, { higherIsBetter: false, note: i === 2 ? `spawn → /health/ready, medians of ${options.rounds}; ${step(s.ms, 'ms')}` : undefined }));
+      results.push(compare(`scale: start-up, ${role} role, ${label(i)}`, { label: label(0), value: s.ms[0], unit: 'ms' }, { label: label(i), value: s.ms[i], unit: 'ms' }, { higherIsBetter: false, note: i === 2 ? `spawn → /health/ready, medians of ${options.rounds}; ${step(s.ms, 'ms')}; CPU used by then ${s.cpuMs.map((v) => v.toFixed(0)).join(' / ')} ms (${step(s.cpuMs, 'ms')})` : undefined }));
     }
     for (const i of [1, 2]) {
       const label = (k: number) => `${fmt(SIZES[k])} ${what}`;
