@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as echarts from 'echarts';
 
 const WIDTH = 760;
-const HEIGHT = 380;
+const HEIGHT = 420;
 
 export interface StartupSeries {
   sizes: number[];
@@ -45,8 +45,9 @@ function render(file: string, option: echarts.EChartsCoreOption): string {
 }
 
 const round = (v: number, digits = 1) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : null);
-const grid = { left: 70, right: 70, top: 60, bottom: 50 };
-const legend = { top: 28 };
+const grid = { left: 70, right: 70, top: 60, bottom: 95 };
+// Below the axis: at the top it overlaps the axis names.
+const legend = { bottom: 5 };
 const title = (text: string) => ({ text, left: 'center', textStyle: { fontSize: 14 } });
 
 export function plotStartup(dir: string, s: StartupSeries): string {
