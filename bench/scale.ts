@@ -13,7 +13,7 @@
 //   node --conditions=source --import tsx bench/run.ts scale
 // Env: BENCH_SCALE_REQUESTS, BENCH_SCALE_MESSAGES (default 1000000), BENCH_SCALE_WS (connection
 // counts, default 1000,10000), BENCH_SCALE_BROADCASTS (default 5), BENCH_SCALE_PARTS (a subset
-// of startup,interceptors,websocket,leak), BENCH_SCALE_PLOTS (the plots' folder).
+// of startup,interceptors,websocket,leak; leak-http or leak-worker for one leak run), BENCH_SCALE_PLOTS (the plots' folder).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -454,13 +454,18 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
       results.push(...s.results);
       written.push(plotWebSocket(PLOTS, s.series));
     }
-    if (PARTS.has('leak')) {
+    const leak: { http?: LeakSeries; worker?: LeakSeries } = {};
+    if (PARTS.has('leak') || PARTS.has('leak-http')) {
       const http = await leakHttp(dir, options);
       results.push(...leakRows('http', 'requests', REQUESTS, http));
+      leak.http = http.series;
+    }
+    if (PARTS.has('leak') || PARTS.has('leak-worker')) {
       const worker = await leakWorker(dir, runId, options);
       results.push(...leakRows('worker', 'messages', MESSAGES, worker));
-      written.push(plotLeak(PLOTS, { http: http.series, worker: worker.series }));
+      leak.worker = worker.series;
     }
+    if (leak.http || leak.worker) written.push(plotLeak(PLOTS, leak));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
