@@ -21,6 +21,7 @@ const BENCHES: Record<string, string> = {
   websocket: 'websocket.ts',
   'console-search': 'console-search.ts',
   startup: 'startup.ts',
+  scale: 'scale.ts',
 };
 
 const USAGE = `Usage: node --conditions=source --import tsx bench/run.ts [BENCH...] [options]
