@@ -60,7 +60,7 @@ export default definePlugin({
       await sdk.shutdown().catch((err: unknown) => ctx.logger.warn({ err }, 'telemetry: the last spans could not be exported'));
     };
     return {
-      intercept: traceExecution({ tracer, trustIncoming: settings.trustIncoming, responseHeader: settings.responseHeader, messagingSystem }),
+      intercept: traceExecution({ tracer, trustIncoming: settings.trustIncoming, responseHeader: settings.responseHeader, responseHeaderIsTraceresponse: settings.responseHeader !== false && settings.responseHeader.toLowerCase() === 'traceresponse', messagingSystem }),
       provides: { [HTTP_ERROR_FIELDS_CAPABILITY]: errorFields },
       start() {
         ctx.logger.info({ exporter: sdk.exporter, sampler: settings.sampler, ratio: settings.ratio }, 'telemetry: tracing');
