@@ -3,14 +3,32 @@
 // message), WebSocket sends, service-to-service calls (a client span per serviceFetch attempt,
 // its trace context in the attempt's headers); and the trace context written into each message as
 // it is staged.
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { eventChannel, tracingChannel, type HttpClientEvent, type PublishEvent, type StageEvent, type TransactionEvent, type WsSendEvent } from 'jararaca';
 import { extractFrom, injectInto } from './propagation.ts';
 
-const spans = new WeakMap<object, Span>();
+// The span of an event, kept on the event object itself (one shape change, the same for every
+// event of a channel) rather than in a WeakMap entry per event.
+const SPAN = Symbol('jararaca.telemetry.span');
+type WithSpan = { [SPAN]?: Span };
+
+function setSpan(event: object, span: Span): void {
+  (event as WithSpan)[SPAN] = span;
+}
+
+function spanOf(event: object): Span | undefined {
+  return (event as WithSpan)[SPAN];
+}
+
+/** A span whose attributes are built only when it is recorded (sampled). */
+function startSpan(tracer: Tracer, name: string, kind: SpanKind, attributes: () => Attributes, parent?: Context): Span {
+  const span = tracer.startSpan(name, { kind }, parent);
+  if (span.isRecording()) span.setAttributes(attributes());
+  return span;
+}
 
 function fail(event: object & { error?: unknown }): void {
-  const span = spans.get(event);
+  const span = spanOf(event);
   if (!span) return;
   span.recordException(event.error as Error);
   span.setStatus({ code: SpanStatusCode.ERROR, message: (event.error as Error | undefined)?.message });
@@ -28,12 +46,12 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
 
   const transaction = {
     start(event: TransactionEvent) {
-      spans.set(event, tracer.startSpan('transaction', { kind: SpanKind.CLIENT, attributes: { 'jararaca.session.connection': event.connection } }));
+      setSpan(event, startSpan(tracer, 'transaction', SpanKind.CLIENT, () => ({ 'jararaca.session.connection': event.connection })));
     },
     end: ignore,
     asyncStart: ignore,
     asyncEnd(event: TransactionEvent) {
-      const span = spans.get(event);
+      const span = spanOf(event);
       if (!span) return;
       if (event.outcome) span.setAttribute('jararaca.transaction.outcome', event.outcome);
       span.end();
@@ -45,31 +63,30 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
     start(event: PublishEvent) {
       // The context staged with the message (the staging execution's), else the current one.
       const parent = event.headers.traceparent !== undefined ? extractFrom(event.headers, ROOT_CONTEXT) : context.active();
-      const span = tracer.startSpan(
+      const span = startSpan(
+        tracer,
         `publish ${event.topic}`,
-        {
-          kind: SpanKind.PRODUCER,
-          attributes: {
-            'messaging.system': messagingSystem(),
-            'messaging.operation.type': 'send',
-            'messaging.operation.name': 'publish',
-            'messaging.destination.name': event.exchange,
-            'messaging.rabbitmq.destination.routing_key': event.topic,
-            'messaging.message.id': event.messageId,
-            'jararaca.message.name': event.message,
-            'jararaca.publish.via': event.via,
-          },
-        },
+        SpanKind.PRODUCER,
+        () => ({
+          'messaging.system': messagingSystem(),
+          'messaging.operation.type': 'send',
+          'messaging.operation.name': 'publish',
+          'messaging.destination.name': event.exchange,
+          'messaging.rabbitmq.destination.routing_key': event.topic,
+          'messaging.message.id': event.messageId,
+          'jararaca.message.name': event.message,
+          'jararaca.publish.via': event.via,
+        }),
         parent,
       );
-      spans.set(event, span);
+      setSpan(event, span);
       // The consumer continues from this send (its confirm included), not from the staging span.
       injectInto(event.headers as Record<string, string>, trace.setSpan(parent, span));
     },
     end: ignore,
     asyncStart: ignore,
     asyncEnd(event: PublishEvent & { error?: unknown }) {
-      const span = spans.get(event);
+      const span = spanOf(event);
       if (!span) return;
       span.setAttribute('jararaca.publish.confirmed', event.error === undefined);
       span.end();
@@ -79,14 +96,17 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
 
   const wsSend = {
     start(event: WsSendEvent) {
-      const attributes: Record<string, string | number> = { 'jararaca.websocket.method': event.method };
-      if (event.frames !== undefined) attributes['jararaca.websocket.frames'] = event.frames;
-      spans.set(event, tracer.startSpan('websocket send', { kind: SpanKind.PRODUCER, attributes }));
+      const attributes = (): Attributes => {
+        const attrs: Attributes = { 'jararaca.websocket.method': event.method };
+        if (event.frames !== undefined) attrs['jararaca.websocket.frames'] = event.frames;
+        return attrs;
+      };
+      setSpan(event, startSpan(tracer, 'websocket send', SpanKind.PRODUCER, attributes));
     },
     end: ignore,
     asyncStart: ignore,
     asyncEnd(event: WsSendEvent & { result?: unknown }) {
-      const span = spans.get(event);
+      const span = spanOf(event);
       if (!span) return;
       if (typeof event.result === 'string') span.setAttribute('jararaca.websocket.outcome', event.result);
       span.end();
@@ -107,8 +127,8 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
         'server.port': port,
       };
       if (event.attempt > 1) attributes['http.request.resend_count'] = event.attempt - 1;
-      const span = tracer.startSpan(`${event.method.toUpperCase()} ${url.host}`, { kind: SpanKind.CLIENT, attributes });
-      spans.set(event, span);
+      const span = startSpan(tracer, `${event.method.toUpperCase()} ${url.host}`, SpanKind.CLIENT, () => attributes);
+      setSpan(event, span);
       const carrier: Record<string, string> = {};
       injectInto(carrier, trace.setSpan(context.active(), span));
       for (const [key, value] of Object.entries(carrier)) event.headers.set(key, value);
@@ -116,7 +136,7 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
     end: ignore,
     asyncStart: ignore,
     asyncEnd(event: HttpClientEvent & { error?: unknown }) {
-      const span = spans.get(event);
+      const span = spanOf(event);
       if (!span) return;
       if (event.status !== undefined) {
         span.setAttribute('http.response.status_code', event.status);
