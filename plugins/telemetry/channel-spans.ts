@@ -3,7 +3,7 @@
 // message), WebSocket sends, service-to-service calls (a client span per serviceFetch attempt,
 // its trace context in the attempt's headers); and the trace context written into each message as
 // it is staged.
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { eventChannel, tracingChannel, type HttpClientEvent, type PublishEvent, type StageEvent, type TransactionEvent, type WsSendEvent } from 'jararaca';
 import { extractFrom, injectInto } from './propagation.ts';
 
@@ -18,13 +18,6 @@ function setSpan(event: object, span: Span): void {
 
 function spanOf(event: object): Span | undefined {
   return (event as WithSpan)[SPAN];
-}
-
-/** A span whose attributes are built only when it is recorded (sampled). */
-function startSpan(tracer: Tracer, name: string, kind: SpanKind, attributes: () => Attributes, parent?: Context): Span {
-  const span = tracer.startSpan(name, { kind }, parent);
-  if (span.isRecording()) span.setAttributes(attributes());
-  return span;
 }
 
 function fail(event: object & { error?: unknown }): void {
@@ -46,7 +39,10 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
 
   const transaction = {
     start(event: TransactionEvent) {
-      setSpan(event, startSpan(tracer, 'transaction', SpanKind.CLIENT, () => ({ 'jararaca.session.connection': event.connection })));
+      // Attributes only for a recorded (sampled) span, here and below.
+      const span = tracer.startSpan('transaction', { kind: SpanKind.CLIENT });
+      if (span.isRecording()) span.setAttribute('jararaca.session.connection', event.connection);
+      setSpan(event, span);
     },
     end: ignore,
     asyncStart: ignore,
@@ -63,11 +59,9 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
     start(event: PublishEvent) {
       // The context staged with the message (the staging execution's), else the current one.
       const parent = event.headers.traceparent !== undefined ? extractFrom(event.headers, ROOT_CONTEXT) : context.active();
-      const span = startSpan(
-        tracer,
-        `publish ${event.topic}`,
-        SpanKind.PRODUCER,
-        () => ({
+      const span = tracer.startSpan(`publish ${event.topic}`, { kind: SpanKind.PRODUCER }, parent);
+      if (span.isRecording()) {
+        span.setAttributes({
           'messaging.system': messagingSystem(),
           'messaging.operation.type': 'send',
           'messaging.operation.name': 'publish',
@@ -76,9 +70,8 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
           'messaging.message.id': event.messageId,
           'jararaca.message.name': event.message,
           'jararaca.publish.via': event.via,
-        }),
-        parent,
-      );
+        });
+      }
       setSpan(event, span);
       // The consumer continues from this send (its confirm included), not from the staging span.
       injectInto(event.headers as Record<string, string>, trace.setSpan(parent, span));
@@ -96,12 +89,12 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
 
   const wsSend = {
     start(event: WsSendEvent) {
-      const attributes = (): Attributes => {
-        const attrs: Attributes = { 'jararaca.websocket.method': event.method };
-        if (event.frames !== undefined) attrs['jararaca.websocket.frames'] = event.frames;
-        return attrs;
-      };
-      setSpan(event, startSpan(tracer, 'websocket send', SpanKind.PRODUCER, attributes));
+      const span = tracer.startSpan('websocket send', { kind: SpanKind.PRODUCER });
+      if (span.isRecording()) {
+        span.setAttribute('jararaca.websocket.method', event.method);
+        if (event.frames !== undefined) span.setAttribute('jararaca.websocket.frames', event.frames);
+      }
+      setSpan(event, span);
     },
     end: ignore,
     asyncStart: ignore,
@@ -127,7 +120,8 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
         'server.port': port,
       };
       if (event.attempt > 1) attributes['http.request.resend_count'] = event.attempt - 1;
-      const span = startSpan(tracer, `${event.method.toUpperCase()} ${url.host}`, SpanKind.CLIENT, () => attributes);
+      const span = tracer.startSpan(`${event.method.toUpperCase()} ${url.host}`, { kind: SpanKind.CLIENT });
+      if (span.isRecording()) span.setAttributes(attributes);
       setSpan(event, span);
       const carrier: Record<string, string> = {};
       injectInto(carrier, trace.setSpan(context.active(), span));

@@ -17,13 +17,14 @@ export interface ExecutionTracing {
 
 // What an execution's root span starts with. The attributes are built only for a span that is
 // recorded: an unsampled execution (most of them at a low ratio) costs a trace id and a context.
-// The samplers offered (always, ratio, parent-based) decide without attributes.
+// The samplers offered (always, ratio, parent-based) decide without attributes. `attributes` is
+// a function of the module, not a closure per execution.
 interface SpanStart {
   name: string;
   kind: SpanKind;
   parent: Context;
   links?: Link[];
-  attributes(): Attributes;
+  attributes(execution: Execution, tracing: ExecutionTracing): Attributes;
 }
 
 // Read by the HTTP role's 5xx bodies (the error-fields capability), after the execution ended: a
@@ -38,7 +39,7 @@ function errorType(err: unknown): string {
   return (err as { code?: unknown })?.code && typeof (err as { code?: unknown }).code === 'string' ? String((err as { code: string }).code) : ((err as Error)?.name ?? 'Error');
 }
 
-function base(execution: Execution): Attributes {
+function baseAttributes(execution: Execution): Attributes {
   return { 'jararaca.execution.id': execution.id, 'jararaca.execution.kind': execution.kind, 'jararaca.handler': execution.handler.name };
 }
 
@@ -60,40 +61,43 @@ function routeOf(execution: Execution<'http'>): RouteNames {
   return names;
 }
 
+function httpAttributes(execution: Execution): Attributes {
+  const { request } = (execution as Execution<'http'>).details;
+  const query = request.url.indexOf('?');
+  const attributes: Attributes = {
+    'jararaca.execution.id': execution.id,
+    'jararaca.execution.kind': execution.kind,
+    'jararaca.handler': execution.handler.name,
+    'http.request.method': request.method,
+    'http.route': routeOf(execution as Execution<'http'>).route,
+    'url.path': query < 0 ? request.url : request.url.slice(0, query),
+    'url.scheme': request.protocol,
+    'network.protocol.version': request.raw.httpVersion,
+    'client.address': request.ip,
+  };
+  const agent = request.headers['user-agent'];
+  if (agent) attributes['user_agent.original'] = agent;
+  return attributes;
+}
+
 function httpStart(execution: Execution<'http'>, tracing: ExecutionTracing): SpanStart {
   const { request } = execution.details;
   const names = routeOf(execution);
-  const { route } = names;
   let name = names.byMethod.get(request.method);
-  if (name === undefined) names.byMethod.set(request.method, (name = `${request.method} ${route}`));
-  const attributes = (): Attributes => {
-    const query = request.url.indexOf('?');
-    const attrs: Attributes = {
-      'jararaca.execution.id': execution.id,
-      'jararaca.execution.kind': execution.kind,
-      'jararaca.handler': execution.handler.name,
-      'http.request.method': request.method,
-      'http.route': route,
-      'url.path': query < 0 ? request.url : request.url.slice(0, query),
-      'url.scheme': request.protocol,
-      'network.protocol.version': request.raw.httpVersion,
-      'client.address': request.ip,
-    };
-    const agent = request.headers['user-agent'];
-    if (agent) attrs['user_agent.original'] = agent;
-    return attrs;
-  };
+  if (name === undefined) names.byMethod.set(request.method, (name = `${request.method} ${names.route}`));
   const headers = request.headers;
-  if (tracing.trustIncoming) return { name, kind: SpanKind.SERVER, attributes, parent: extractFrom(headers, ROOT_CONTEXT) };
+  if (tracing.trustIncoming) return { name, kind: SpanKind.SERVER, attributes: httpAttributes, parent: extractFrom(headers, ROOT_CONTEXT) };
   // A public edge: the caller's trace is not continued (it could force sampling or fake a parent), only linked.
   const link = linkFrom(headers);
-  return { name, kind: SpanKind.SERVER, attributes, parent: ROOT_CONTEXT, links: link ? [link] : undefined };
+  return { name, kind: SpanKind.SERVER, attributes: httpAttributes, parent: ROOT_CONTEXT, links: link ? [link] : undefined };
 }
 
-function messageStart(execution: Execution<'message'>, tracing: ExecutionTracing): SpanStart {
-  const message: MessageContext = execution.details.message;
-  const attributes = (): Attributes => ({
-    ...base(execution),
+function messageAttributes(execution: Execution, tracing: ExecutionTracing): Attributes {
+  const message: MessageContext = (execution as Execution<'message'>).details.message;
+  return {
+    'jararaca.execution.id': execution.id,
+    'jararaca.execution.kind': execution.kind,
+    'jararaca.handler': execution.handler.name,
     'messaging.system': tracing.messagingSystem(),
     'messaging.operation.type': 'process',
     'messaging.operation.name': 'process',
@@ -104,51 +108,58 @@ function messageStart(execution: Execution<'message'>, tracing: ExecutionTracing
     'jararaca.message.attempt': message.attempt,
     'jararaca.message.max_attempts': message.maxAttempts,
     'jararaca.message.redelivered': message.redelivered,
-  });
-  const name = `process ${message.name}`;
+  };
+}
+
+// Span names by message name, made once.
+const processNames = new Map<string, string>();
+
+function messageStart(execution: Execution<'message'>): SpanStart {
+  const message: MessageContext = execution.details.message;
+  let name = processNames.get(message.name);
+  if (name === undefined) processNames.set(message.name, (name = `process ${message.name}`));
   if (execution.handler.spec.message.trace === 'link') {
     const link = linkFrom(message.headers);
     // A trace of its own: not the active context, which an in-process transport carries over from the publisher.
-    return { name, kind: SpanKind.CONSUMER, attributes, parent: ROOT_CONTEXT, links: link ? [link] : undefined };
+    return { name, kind: SpanKind.CONSUMER, attributes: messageAttributes, parent: ROOT_CONTEXT, links: link ? [link] : undefined };
   }
-  return { name, kind: SpanKind.CONSUMER, attributes, parent: extractFrom(message.headers) };
+  return { name, kind: SpanKind.CONSUMER, attributes: messageAttributes, parent: extractFrom(message.headers) };
 }
 
-function scheduledStart(execution: Execution<'scheduled'>): SpanStart {
-  const d: ScheduledDetails = execution.details;
+function scheduledAttributes(execution: Execution): Attributes {
+  const d: ScheduledDetails = (execution as Execution<'scheduled'>).details;
   return {
-    name: `scheduled ${d.action}`,
-    kind: SpanKind.INTERNAL,
-    attributes: () => ({
-      ...base(execution),
-      'jararaca.scheduled.action': d.action,
-      'jararaca.scheduled.slot': d.slot.toISOString(),
-      'jararaca.scheduled.cron': d.cron,
-      'jararaca.scheduled.lag_ms': d.firedAt.getTime() - d.slot.getTime(),
-    }),
-    parent: context.active(),
+    ...baseAttributes(execution),
+    'jararaca.scheduled.action': d.action,
+    'jararaca.scheduled.slot': d.slot.toISOString(),
+    'jararaca.scheduled.cron': d.cron,
+    'jararaca.scheduled.lag_ms': d.firedAt.getTime() - d.slot.getTime(),
   };
+}
+
+// The websocket plugin's details, read by name (this plugin does not depend on that one).
+type WebSocketDetails = { path?: string; event?: string; type?: string; messageId?: string | number; connectionId?: string };
+
+function websocketAttributes(execution: Execution): Attributes {
+  const d = execution.details as WebSocketDetails;
+  const attributes: Attributes = { ...baseAttributes(execution), 'jararaca.websocket.path': d.path ?? '', 'jararaca.websocket.event': d.event ?? '' };
+  if (d.connectionId) attributes['jararaca.websocket.connection_id'] = d.connectionId;
+  if (d.type) attributes['jararaca.websocket.message_type'] = d.type;
+  if (d.messageId !== undefined) attributes['jararaca.websocket.message_id'] = String(d.messageId);
+  return attributes;
 }
 
 function websocketStart(execution: Execution): SpanStart {
-  // The websocket plugin's details, read by name (this plugin does not depend on that one).
-  const d = execution.details as { path?: string; event?: string; type?: string; messageId?: string | number; connectionId?: string };
-  const attributes = (): Attributes => {
-    const attrs: Attributes = { ...base(execution), 'jararaca.websocket.path': d.path ?? '', 'jararaca.websocket.event': d.event ?? '' };
-    if (d.connectionId) attrs['jararaca.websocket.connection_id'] = d.connectionId;
-    if (d.type) attrs['jararaca.websocket.message_type'] = d.type;
-    if (d.messageId !== undefined) attrs['jararaca.websocket.message_id'] = String(d.messageId);
-    return attrs;
-  };
-  return { name: `websocket ${d.path ?? ''} ${d.event === 'message' ? (d.type ?? 'message') : (d.event ?? '')}`, kind: SpanKind.SERVER, attributes, parent: context.active() };
+  const d = execution.details as WebSocketDetails;
+  return { name: `websocket ${d.path ?? ''} ${d.event === 'message' ? (d.type ?? 'message') : (d.event ?? '')}`, kind: SpanKind.SERVER, attributes: websocketAttributes, parent: context.active() };
 }
 
 function startOf(execution: Execution, tracing: ExecutionTracing): SpanStart {
   if (execution.is('http')) return httpStart(execution, tracing);
-  if (execution.is('message')) return messageStart(execution, tracing);
-  if (execution.is('scheduled')) return scheduledStart(execution);
+  if (execution.is('message')) return messageStart(execution);
+  if (execution.is('scheduled')) return { name: `scheduled ${execution.details.action}`, kind: SpanKind.INTERNAL, attributes: scheduledAttributes, parent: context.active() };
   if (execution.kind === 'websocket') return websocketStart(execution);
-  return { name: execution.handler.name, kind: SpanKind.INTERNAL, attributes: () => base(execution), parent: context.active() };
+  return { name: execution.handler.name, kind: SpanKind.INTERNAL, attributes: baseAttributes, parent: context.active() };
 }
 
 function traceresponse(span: Span): string {
@@ -157,9 +168,9 @@ function traceresponse(span: Span): string {
 }
 
 /** Starts the root span: attributes only when it is recorded. */
-function startRoot(tracer: Tracer, start: SpanStart): Span {
-  const span = tracer.startSpan(start.name, { kind: start.kind, links: start.links }, start.parent);
-  if (span.isRecording()) span.setAttributes(start.attributes());
+function startRoot(execution: Execution, tracing: ExecutionTracing, start: SpanStart): Span {
+  const span = tracing.tracer.startSpan(start.name, { kind: start.kind, links: start.links }, start.parent);
+  if (span.isRecording()) span.setAttributes(start.attributes(execution, tracing));
   return span;
 }
 
@@ -176,9 +187,11 @@ function runIn(active: Context, next: Next): Promise<unknown> {
 export function traceExecution(tracing: ExecutionTracing): (execution: Execution, next: Next) => Promise<unknown> {
   return (execution, next) => {
     const start = startOf(execution, tracing);
-    const span = startRoot(tracing.tracer, start);
+    const span = startRoot(execution, tracing, start);
     const active = trace.setSpan(start.parent, span);
     if (execution.is('http')) return traceHttp(execution.details.request, execution.details.reply, span, active, next, tracing);
+    // Unsampled: nothing to record or end.
+    if (!span.isRecording()) return runIn(active, next);
     return runIn(active, next).then(
       (result) => {
         span.end();
