@@ -8,6 +8,8 @@ const fixtures = path.join(repoRoot, 'bench/fixtures/http');
 const WITHOUT = 'jararaca-host, no telemetry';
 const FULL = 'telemetry, 100 % sampled';
 const TENTH = 'telemetry, 10 % sampled';
+/** Set BENCH_HTTP_CPU_PROF=DIR to write a V8 CPU profile of each telemetry side's host process into DIR. */
+const profileDir = process.env.BENCH_HTTP_CPU_PROF;
 
 export async function run(options: BenchOptions): Promise<BenchResult[]> {
   buildHost(options, 'http-telemetry');
@@ -15,7 +17,8 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
   const endpoint = receiver.endpoint;
   const start = (config: string, env: Record<string, string>) => async () => {
     const port = await freePort();
-    return startServer([hostBin, '--config', path.join(fixtures, config), '--role', 'http', '--port', String(port)], { port, readyPath: '/health/ready', env: { LOG_LEVEL: 'warn', ...env } });
+    const profileArgs = profileDir && config !== 'service.yaml' ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
+    return startServer([...profileArgs, hostBin, '--config', path.join(fixtures, config), '--role', 'http', '--port', String(port)], { port, readyPath: '/health/ready', env: { LOG_LEVEL: 'warn', ...env } });
   };
   const sides = {
     without: start('service.yaml', {}),
@@ -29,7 +32,9 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
         const server = await sides[key]();
         try {
           options.log(`http-telemetry: ${key}, round ${round}`);
-          results[key].push(await loadTest(`${server.url}/hello`, options, server.child.pid));
+          const result = await loadTest(`${server.url}/hello`, options, server.child.pid);
+          options.log(`http-telemetry: ${key}: ${Math.round(result.requestsPerSecond)} req/s, ${result.cpuMicrosPerRequest?.toFixed(1) ?? '?'} µs CPU/req`);
+          results[key].push(result);
         } finally {
           await server.stop();
         }
@@ -43,6 +48,8 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
   return [
     compare('http + telemetry 100 %: throughput', side(WITHOUT, results.without, 'requestsPerSecond', 'req/s'), side(FULL, results.full, 'requestsPerSecond', 'req/s'), { target: 0.85, note }),
     compare('http + telemetry 10 %: throughput', side(WITHOUT, results.without, 'requestsPerSecond', 'req/s'), side(TENTH, results.tenth, 'requestsPerSecond', 'req/s')),
+    compare('http + telemetry 100 %: server CPU per request', side(WITHOUT, results.without, 'cpuMicrosPerRequest', 'µs'), side(FULL, results.full, 'cpuMicrosPerRequest', 'µs'), { higherIsBetter: false }),
+    compare('http + telemetry 10 %: server CPU per request', side(WITHOUT, results.without, 'cpuMicrosPerRequest', 'µs'), side(TENTH, results.tenth, 'cpuMicrosPerRequest', 'µs'), { higherIsBetter: false }),
     compare('http + telemetry 100 %: latency p99', side(WITHOUT, results.without, 'latencyP99', 'ms'), side(FULL, results.full, 'latencyP99', 'ms'), { higherIsBetter: false }),
   ];
 }

@@ -7,10 +7,21 @@ import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type
 import { eventChannel, tracingChannel, type HttpClientEvent, type PublishEvent, type StageEvent, type TransactionEvent, type WsSendEvent } from 'jararaca';
 import { extractFrom, injectInto } from './propagation.ts';
 
-const spans = new WeakMap<object, Span>();
+// The span of an event, kept on the event object itself (one shape change, the same for every
+// event of a channel) rather than in a WeakMap entry per event.
+const SPAN = Symbol('jararaca.telemetry.span');
+type WithSpan = { [SPAN]?: Span };
+
+function setSpan(event: object, span: Span): void {
+  (event as WithSpan)[SPAN] = span;
+}
+
+function spanOf(event: object): Span | undefined {
+  return (event as WithSpan)[SPAN];
+}
 
 function fail(event: object & { error?: unknown }): void {
-  const span = spans.get(event);
+  const span = spanOf(event);
   if (!span) return;
   span.recordException(event.error as Error);
   span.setStatus({ code: SpanStatusCode.ERROR, message: (event.error as Error | undefined)?.message });
@@ -28,12 +39,15 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
 
   const transaction = {
     start(event: TransactionEvent) {
-      spans.set(event, tracer.startSpan('transaction', { kind: SpanKind.CLIENT, attributes: { 'jararaca.session.connection': event.connection } }));
+      // Attributes only for a recorded (sampled) span, here and below.
+      const span = tracer.startSpan('transaction', { kind: SpanKind.CLIENT });
+      if (span.isRecording()) span.setAttribute('jararaca.session.connection', event.connection);
+      setSpan(event, span);
     },
     end: ignore,
     asyncStart: ignore,
     asyncEnd(event: TransactionEvent) {
-      const span = spans.get(event);
+      const span = spanOf(event);
       if (!span) return;
       if (event.outcome) span.setAttribute('jararaca.transaction.outcome', event.outcome);
       span.end();
@@ -45,31 +59,27 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
     start(event: PublishEvent) {
       // The context staged with the message (the staging execution's), else the current one.
       const parent = event.headers.traceparent !== undefined ? extractFrom(event.headers, ROOT_CONTEXT) : context.active();
-      const span = tracer.startSpan(
-        `publish ${event.topic}`,
-        {
-          kind: SpanKind.PRODUCER,
-          attributes: {
-            'messaging.system': messagingSystem(),
-            'messaging.operation.type': 'send',
-            'messaging.operation.name': 'publish',
-            'messaging.destination.name': event.exchange,
-            'messaging.rabbitmq.destination.routing_key': event.topic,
-            'messaging.message.id': event.messageId,
-            'jararaca.message.name': event.message,
-            'jararaca.publish.via': event.via,
-          },
-        },
-        parent,
-      );
-      spans.set(event, span);
+      const span = tracer.startSpan(`publish ${event.topic}`, { kind: SpanKind.PRODUCER }, parent);
+      if (span.isRecording()) {
+        span.setAttributes({
+          'messaging.system': messagingSystem(),
+          'messaging.operation.type': 'send',
+          'messaging.operation.name': 'publish',
+          'messaging.destination.name': event.exchange,
+          'messaging.rabbitmq.destination.routing_key': event.topic,
+          'messaging.message.id': event.messageId,
+          'jararaca.message.name': event.message,
+          'jararaca.publish.via': event.via,
+        });
+      }
+      setSpan(event, span);
       // The consumer continues from this send (its confirm included), not from the staging span.
       injectInto(event.headers as Record<string, string>, trace.setSpan(parent, span));
     },
     end: ignore,
     asyncStart: ignore,
     asyncEnd(event: PublishEvent & { error?: unknown }) {
-      const span = spans.get(event);
+      const span = spanOf(event);
       if (!span) return;
       span.setAttribute('jararaca.publish.confirmed', event.error === undefined);
       span.end();
@@ -79,14 +89,17 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
 
   const wsSend = {
     start(event: WsSendEvent) {
-      const attributes: Record<string, string | number> = { 'jararaca.websocket.method': event.method };
-      if (event.frames !== undefined) attributes['jararaca.websocket.frames'] = event.frames;
-      spans.set(event, tracer.startSpan('websocket send', { kind: SpanKind.PRODUCER, attributes }));
+      const span = tracer.startSpan('websocket send', { kind: SpanKind.PRODUCER });
+      if (span.isRecording()) {
+        span.setAttribute('jararaca.websocket.method', event.method);
+        if (event.frames !== undefined) span.setAttribute('jararaca.websocket.frames', event.frames);
+      }
+      setSpan(event, span);
     },
     end: ignore,
     asyncStart: ignore,
     asyncEnd(event: WsSendEvent & { result?: unknown }) {
-      const span = spans.get(event);
+      const span = spanOf(event);
       if (!span) return;
       if (typeof event.result === 'string') span.setAttribute('jararaca.websocket.outcome', event.result);
       span.end();
@@ -107,8 +120,9 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
         'server.port': port,
       };
       if (event.attempt > 1) attributes['http.request.resend_count'] = event.attempt - 1;
-      const span = tracer.startSpan(`${event.method.toUpperCase()} ${url.host}`, { kind: SpanKind.CLIENT, attributes });
-      spans.set(event, span);
+      const span = tracer.startSpan(`${event.method.toUpperCase()} ${url.host}`, { kind: SpanKind.CLIENT });
+      if (span.isRecording()) span.setAttributes(attributes);
+      setSpan(event, span);
       const carrier: Record<string, string> = {};
       injectInto(carrier, trace.setSpan(context.active(), span));
       for (const [key, value] of Object.entries(carrier)) event.headers.set(key, value);
@@ -116,7 +130,7 @@ export function subscribeChannelSpans(tracer: Tracer, messagingSystem: () => str
     end: ignore,
     asyncStart: ignore,
     asyncEnd(event: HttpClientEvent & { error?: unknown }) {
-      const span = spans.get(event);
+      const span = spanOf(event);
       if (!span) return;
       if (event.status !== undefined) {
         span.setAttribute('http.response.status_code', event.status);

@@ -35,9 +35,13 @@ export default definePlugin({
     const { startSdk } = await import('./sdk.ts');
     const sdk = await startSdk(settings);
     const tracer = sdk.provider.getTracer('jararaca');
+    // Read per message span: the transport's kind, looked up until a transport is there (message-bus is set up after this plugin).
+    let system: string | undefined;
     const messagingSystem = () => {
+      if (system !== undefined) return system;
       const kind = ctx.capability<MessageTransport>(TRANSPORT_CAPABILITY)?.kind;
-      return kind === 'amqp' || kind === undefined ? 'rabbitmq' : kind;
+      if (kind === undefined) return 'rabbitmq';
+      return (system = kind === 'amqp' ? 'rabbitmq' : kind);
     };
     const unsubscribe = subscribeChannelSpans(tracer, messagingSystem);
     // The active span's ids: inside traced() blocks and child spans, theirs.
@@ -45,7 +49,7 @@ export default definePlugin({
       const span = trace.getSpan(context.active());
       if (!span) return undefined;
       const c = span.spanContext();
-      return { trace_id: c.traceId, span_id: c.spanId, trace_flags: `0${c.traceFlags.toString(16)}`.slice(-2) };
+      return { trace_id: c.traceId, span_id: c.spanId, trace_flags: c.traceFlags === 1 ? '01' : c.traceFlags === 0 ? '00' : `0${c.traceFlags.toString(16)}`.slice(-2) };
     });
     const errorFields: HttpErrorFields = (request) => {
       const traceId = traceIdOf(request);
@@ -60,7 +64,7 @@ export default definePlugin({
       await sdk.shutdown().catch((err: unknown) => ctx.logger.warn({ err }, 'telemetry: the last spans could not be exported'));
     };
     return {
-      intercept: traceExecution({ tracer, trustIncoming: settings.trustIncoming, responseHeader: settings.responseHeader, messagingSystem }),
+      intercept: traceExecution({ tracer, trustIncoming: settings.trustIncoming, responseHeader: settings.responseHeader, responseHeaderIsTraceresponse: settings.responseHeader !== false && settings.responseHeader.toLowerCase() === 'traceresponse', messagingSystem }),
       provides: { [HTTP_ERROR_FIELDS_CAPABILITY]: errorFields },
       start() {
         ctx.logger.info({ exporter: sdk.exporter, sampler: settings.sampler, ratio: settings.ratio }, 'telemetry: tracing');

@@ -108,6 +108,32 @@ describe('telemetry on an HTTP process', () => {
   });
 });
 
+test('an unsampled request still has its trace id (header, 500 body, log lines) and nothing of it is exported', async () => {
+  const receiver = await startOtlpReceiver();
+  const dir = writeService({ 'probe.ts': controller, 'service.yaml': yaml('unsampled', '  - use: telemetry\n    with:\n      exporter: { protocol: http/json }\n      sampler: { type: parentbased_traceidratio, ratio: 0 }') });
+  const host = await spawnHost(path.join(dir, 'service.yaml'), { args: ['--role', 'http'], env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', LOG_LEVEL: 'info' } });
+  let stopped = false;
+  try {
+    const ok = await http('GET', `${host.url}/t/ok/1`);
+    assert.equal(ok.status, 200);
+    const [version, traceId, spanId, flags] = (ok.headers.get('traceresponse') ?? '').split('-');
+    assert.deepEqual([version, flags], ['00', '00']); // not sampled
+    assert.match(traceId, /^[0-9a-f]{32}$/);
+    assert.match(spanId, /^[0-9a-f]{16}$/);
+    await host.waitForLog((l) => l.msg === 'inside the execution' && l.trace_id === traceId && l.trace_flags === '00');
+    const boom = await http('GET', `${host.url}/t/boom`);
+    assert.equal(boom.status, 500);
+    assert.equal(boom.body.traceId, (boom.headers.get('traceresponse') ?? '').split('-')[1]);
+    // Stopping flushes whatever the batch processor holds: an empty receiver then means nothing was recorded.
+    assert.equal(await host.stop(), 0, host.output().slice(-2000));
+    stopped = true;
+    assert.equal(receiver.spans.length, 0);
+  } finally {
+    if (!stopped) await host.stop();
+    await receiver.close();
+  }
+});
+
 test('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf exports protobuf to the receiver', async () => {
   const receiver = await startOtlpReceiver();
   const dir = writeService({ 'probe.ts': controller, 'service.yaml': yaml('proto', '  - use: telemetry') });
