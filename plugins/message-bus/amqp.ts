@@ -253,7 +253,7 @@ export class AmqpTransport implements MessageTransport {
       this.#batchers = new Set();
       this.#conn = conn;
       this.#pub = pub;
-      for (const state of this.#consumers) await this.#startConsumer(conn, state);
+      await Promise.all([...this.#consumers].map((state) => this.#startConsumer(conn, state)));
     } catch (err) {
       if (this.#conn === conn) this.#conn = this.#pub = undefined;
       await conn.close().catch(() => undefined);

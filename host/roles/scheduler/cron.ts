@@ -1,7 +1,8 @@
 // Cron expressions → exact slot instants, in a time zone. cron-parser does the calendar work
 // (Luxon under the hood, so DST is handled: a local time skipped by a spring-forward fires at
 // the shifted instant once, an hour repeated by a fall-back fires once).
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
+import type { CronExpressionParser as Parser } from 'cron-parser';
 import { JararacaError } from '../../core/errors.ts';
 
 export class CronError extends JararacaError {
@@ -45,6 +46,14 @@ function refuseSecondsLast(expression: string, fields: string[]): void {
   );
 }
 
+// cron-parser (with luxon) is loaded on the first parse, not by every `import 'jararaca'`: a
+// service without scheduled actions never pays its 20–60 ms. It is CommonJS, so require() keeps
+// parseCron synchronous.
+let parser: typeof Parser | undefined;
+function cronParser(): typeof Parser {
+  return (parser ??= (createRequire(import.meta.url)('cron-parser') as { CronExpressionParser: typeof Parser }).CronExpressionParser);
+}
+
 /** Parses and checks `expression` (5 or 6 fields, seconds first). Throws CronError saying what is wrong. */
 export function parseCron(expression: string, timezone = 'UTC'): CronSchedule {
   if (typeof expression !== 'string') throw new CronError(`the cron expression must be a string, got ${typeof expression}`);
@@ -55,7 +64,7 @@ export function parseCron(expression: string, timezone = 'UTC'): CronSchedule {
   }
   if (fields.length === 6) refuseSecondsLast(expression, fields);
   if (!isValidTimezone(timezone)) throw new CronError(`unknown time zone '${timezone}': use an IANA name such as 'UTC' or 'Europe/Berlin'`);
-  const make = (currentDate: number) => CronExpressionParser.parse(expression, { currentDate, tz: timezone });
+  const make = (currentDate: number) => cronParser().parse(expression, { currentDate, tz: timezone });
   let probe;
   try {
     probe = make(Date.UTC(2000, 0, 1));
