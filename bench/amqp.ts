@@ -27,7 +27,7 @@ import knex from 'knex';
 import { Host, type HandlerInfo } from 'jararaca';
 import { startWorkerRole } from '../host/roles/worker/role.ts';
 import { freshDatabase } from '../test/support/database.ts';
-import { buildHost, compare, hostBin, median, noopOtlpReceiver, repoRoot, type BenchOptions, type BenchResult, type Measurement } from './support.ts';
+import { benchNode, buildHost, compare, hostBin, median, noopOtlpReceiver, repoRoot, type BenchOptions, type BenchResult, type Measurement } from './support.ts';
 
 const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const MESSAGES = Number(process.env.BENCH_AMQP_MESSAGES ?? 20000);
@@ -114,7 +114,7 @@ async function fill(ch: Channel, exchange: string, n: number): Promise<void> {
 async function childDrain(args: string[], env: Record<string, string>, n: number): Promise<Run> {
   // The first fifth warms the fresh process up (JIT) and is not measured.
   const warm = Math.floor(n / 5);
-  const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, ...env, BENCH_TARGET: String(n), BENCH_WARM: String(warm) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(benchNode(), args, { cwd: repoRoot, env: { ...process.env, ...env, BENCH_TARGET: String(n), BENCH_WARM: String(warm) }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = once(child, 'exit');
   let out = '';
   try {

@@ -24,7 +24,7 @@ import amqp from 'amqplib';
 import { handlerQueues, handlersService, interceptorsService, routesService, websocketService } from './fixtures/scale/generate.ts';
 import type { MemoryProbe } from './fixtures/scale/probe-plugin.ts';
 import { plotInterceptors, plotLeak, plotStartup, plotWebSocket, type LeakSeries, type StartupSeries, type WebSocketSeries } from './scale-plots.ts';
-import { buildHost, compare, freePort, hostBin, loadTest, median, processCpuMicros, repoRoot, sleep, type BenchOptions, type BenchResult } from './support.ts';
+import { benchNode, buildHost, compare, freePort, hostBin, loadTest, median, processCpuMicros, repoRoot, sleep, type BenchOptions, type BenchResult } from './support.ts';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const REQUESTS = Number(process.env.BENCH_SCALE_REQUESTS ?? 1_000_000);
@@ -74,7 +74,7 @@ async function startHost(config: string, role: 'http' | 'worker', options: { gc?
   const port = await freePort();
   const args = [...(options.gc ? ['--expose-gc'] : []), hostBin, '--config', config, '--role', role, role === 'http' ? '--port' : '--health-port', String(port)];
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', AMQP_URL }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(benchNode(), args, { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', AMQP_URL }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

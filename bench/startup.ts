@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
-import { buildHost, compare, freePort, hostBin, median, processCpuMicros, repoRoot, sleep, type BenchOptions, type BenchResult, type Measurement } from './support.ts';
+import { benchNode, buildHost, compare, freePort, hostBin, median, processCpuMicros, repoRoot, sleep, type BenchOptions, type BenchResult, type Measurement } from './support.ts';
 
 const fixtures = path.join(repoRoot, 'bench/fixtures/startup');
 const BASELINE = 'bare Fastify 5 + tsx, same controller';
@@ -49,7 +49,7 @@ function rssMb(pid: number): number {
 export async function startOnce(args: string[], readyPath: string, port: number, env: Record<string, string> = {}): Promise<StartFigures> {
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
   const started = performance.now();
-  const child = spawn(process.execPath, [...profile, ...args], { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(benchNode(), [...profile, ...args], { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   try {
@@ -117,7 +117,7 @@ interface KitFigures {
 function kitOnce(): KitFigures {
   const cpuBefore = childrenCpuMs();
   const started = performance.now();
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', path.join(fixtures, 'kit.test.ts')], {
+  const result = spawnSync(benchNode(), ['--import', 'tsx', '--test', '--test-reporter=tap', path.join(fixtures, 'kit.test.ts')], {
     cwd: repoRoot,
     encoding: 'utf8',
     // The embedded engines whatever this shell has: the kit defaults them, the example's `${…:-…}` too.
