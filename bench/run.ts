@@ -139,11 +139,20 @@ function writeSection(name: string, body: string): void {
   const start = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
   const text = existsSync(readme) ? readFileSync(readme, 'utf8') : '# Benchmarks\n';
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
+  // Markers on lines of their own: the same text quoted in a sentence or a code block is not one.
+  const from = lineStart(text, start);
+  const to = lineStart(text, end);
   const section = `${start}\n${body}\n${end}`;
   const next = from >= 0 && to > from ? text.slice(0, from) + section + text.slice(to + end.length) : `${text.trimEnd()}\n\n### ${name}\n\n${section}\n`;
   writeFileSync(readme, next);
+}
+
+function lineStart(text: string, marker: string): number {
+  for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + 1)) {
+    const end = at + marker.length;
+    if ((at === 0 || text[at - 1] === '\n') && (end === text.length || text[end] === '\n')) return at;
+  }
+  return -1;
 }
 
 process.exitCode = await main(process.argv.slice(2)).catch((err: unknown) => {

@@ -67,8 +67,14 @@ export async function measureSchedulerJitter(options: { slots?: number; log?: (m
   const slots = options.slots ?? 60;
   const log = options.log ?? (() => {});
   const warmup = 2;
-  const dir = writeService({ 'service.yaml': `name: bench-scheduler\ncontrollers:\n  - ./jobs.ts\nscheduler:\n  lock: \${LOCK_URL}\n`, 'jobs.ts': jobs });
+  // A postgres:// lock is provided by the knex-session plugin on that database (docs/scheduler.md).
+  const dir = writeService({
+    'service.yaml': `name: bench-scheduler\ncontrollers:\n  - ./jobs.ts\nscheduler:\n  lock: \${LOCK_URL}\n`,
+    'replicas.yaml': `name: bench-scheduler\ninterceptors:\n  - use: knex-session\n    with:\n      url: \${LOCK_URL}\ncontrollers:\n  - ./jobs.ts\nscheduler:\n  lock: \${LOCK_URL}\n`,
+    'jobs.ts': jobs,
+  });
   const config = path.join(dir, 'service.yaml');
+  const replicasConfig = path.join(dir, 'replicas.yaml');
 
   // 1 process, with bare node-schedule running alongside in this (otherwise idle) process.
   log(`scheduler: 1 process and bare node-schedule, ${slots} slots`);
@@ -95,7 +101,7 @@ export async function measureSchedulerJitter(options: { slots?: number; log?: (m
   const replicas: ServerProcess[] = [];
   let replicasFrom = '';
   try {
-    for (let i = 0; i < 3; i++) replicas.push(await startReplica(config, { LOCK_URL: url.toString() }));
+    for (let i = 0; i < 3; i++) replicas.push(await startReplica(replicasConfig, { LOCK_URL: url.toString() }));
     replicasFrom = new Date(Date.now() + warmup * 1000).toISOString();
     await sleep((slots + warmup + 1) * 1000);
   } finally {
