@@ -1,7 +1,7 @@
 // Loads service.yaml: parse (keeping positions) → ${ENV} interpolation on scalar values →
 // validation against schemas/service.schema.json. Every mistake is collected with its
 // line and column; nothing is thrown until all of them are known.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type Scalar, type YAMLError } from 'yaml';
@@ -9,13 +9,10 @@ import type { ServiceDeclaration } from './declaration.types.ts';
 import { DeclarationError, JararacaError, type DeclarationProblem } from './errors.ts';
 import type { ValidateFunction } from 'ajv';
 import { validate as validateService } from './service-validator.generated.ts';
-import { describeValue, formatPath, schemaIssues, type JsonSchema, type PathSegment, type SchemaIssue } from './schema.ts';
+import { describeValue, formatPath, schemaIssues, type PathSegment, type SchemaIssue } from './schema.ts';
 
 export type { ServiceDeclaration } from './declaration.types.ts';
 
-// From host/ (sources) or dist/host/ (built), the schema lives in the package's schemas/.
-const serviceSchemaUrl = new URL(`${import.meta.url.includes('/dist/host/') ? '../../../' : '../../'}schemas/service.schema.json`, import.meta.url);
-export const serviceSchema: JsonSchema = JSON.parse(readFileSync(serviceSchemaUrl, 'utf8'));
 
 /** A parsed, interpolated declaration that can point back into its file. */
 export class Declaration {
