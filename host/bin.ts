@@ -3,11 +3,7 @@
 // the user's .ts modules load with no build step, sharing module instances with the host; with
 // the tsconfig.json nearest the declaration, not the working directory's. Everything is
 // imported after Node's compile cache is on (static imports would be evaluated before it).
-import module from 'node:module';
-
-// Node ≥ 22.1 keeps V8's compiled code of every module in the OS temp folder (or
-// NODE_COMPILE_CACHE): a start after the first skips most of the compiling. Node 20 has no cache.
-(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+import './runtime/compile-cache.ts';
 
 // The CLI's own modules load before tsx is registered: on Node 20 every import after it is a
 // round trip to tsx's loader thread. No user module is among them.

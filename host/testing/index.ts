@@ -1,5 +1,5 @@
 // jararaca/testing: run a service in the test's own process (docs/testing.md).
-import './compile-cache.ts';
+import '../runtime/compile-cache.ts';
 import type { createTestHost as create } from './test-host.ts';
 
 export { TestClock } from './clock.ts';
@@ -8,7 +8,7 @@ export type { TestWsClient, WsFrame } from './ws-client.ts';
 
 /**
  * Runs a service in this process (see TestHostOptions). The host and its roles are imported on
- * the first call, after the compile cache is on (./compile-cache.ts).
+ * the first call, after the compile cache is on (runtime/compile-cache.ts).
  */
 export async function createTestHost(...args: Parameters<typeof create>): ReturnType<typeof create> {
   return (await import('./test-host.ts')).createTestHost(...args);
