@@ -5,7 +5,6 @@
 // screenshot of each page to docs/console/ for docs/console.md.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -14,6 +13,7 @@ import { WebSocket } from 'ws';
 import { freePort, http, repoRoot, servers, spawnHost, tempDir, uniqueName, type SpawnedHost } from '../support/host.ts';
 import { eventually } from '../support/eventually.ts';
 import { fleetService, publishPlaced } from './console-fleet.service.ts';
+import { watchRoom } from './live-endpoint.ts';
 
 const database = uniqueName('jrr_browser');
 const dbUrl = (() => {
@@ -72,14 +72,7 @@ async function open(user: string, password: string): Promise<{ page: Page; forei
   return { page, foreign };
 }
 
-async function watch(room: string): Promise<void> {
-  const ws = new WebSocket(`${web.url.replace('http', 'ws')}/live`);
-  sockets.push(ws);
-  await once(ws, 'open');
-  const reply = once(ws, 'message');
-  ws.send(JSON.stringify({ type: 'watch', data: { room } }));
-  await reply;
-}
+const watch = (room: string) => watchRoom(web.url, sockets, room);
 
 test('an operator filters one kind of dead letter, requeues all matching, and the handler runs them; every page renders (screenshots)', async () => {
   await publishPlaced(exchange, Array.from({ length: 50 }, (_, i) => ({ id: `o${i}`, kind: i % 2 ? 'invalid' : 'timeout' })));

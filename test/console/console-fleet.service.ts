@@ -3,6 +3,7 @@
 // exists (two kinds of error by payload), a scheduled action; heartbeats every 500 ms.
 import amqp from 'amqplib';
 import { servers, writeService } from '../support/host.ts';
+import { liveEndpointModule } from './live-endpoint.ts';
 
 export function fleetService(name: string, options: { exchange: string; engine: 'postgres' | 'redis'; redisPrefix: string; fixedFile: string; journal: string; websocket?: boolean }): string {
   return writeService({
@@ -25,17 +26,7 @@ ${options.websocket ? '  - use: websocket\n    with:\n      url: memory://\n' : 
   - ./orders.ts
 ${options.websocket ? '  - ./live.ts\n' : ''}${options.engine === 'redis' ? `scheduler:\n  lock: \${REDIS_URL}/?prefix=${encodeURIComponent(options.redisPrefix)}\n` : ''}`,
     'live.ts': `import { Get, RestController } from 'jararaca';
-import { defineWsMessage, OnMessage, useWsManager, WebSocketEndpoint, type WsConnection } from 'jararaca/websocket';
-const Watch = defineWsMessage('watch', { type: 'object', required: ['room'], properties: { room: { type: 'string' } } } as const);
-@WebSocketEndpoint('/live', { messages: [Watch] })
-export class Live {
-  @OnMessage(Watch)
-  watch(data: { room: string }, connection: WsConnection) {
-    useWsManager().join(connection.id, data.room);
-    return { type: 'watching', data };
-  }
-}
-@RestController('/orders')
+${liveEndpointModule}@RestController('/orders')
 export class OrdersApi {
   @Get('/count') count() { return { count: 0 }; }
 }

@@ -1,11 +1,11 @@
 // The console's WebSocket page and overview on one process running every role (in-process
 // engines): connections per endpoint and replica, rooms and their sizes, from the heartbeat.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { after, before, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { http, spawnHost, writeService, type SpawnedHost } from '../support/host.ts';
 import { eventually } from '../support/eventually.ts';
+import { liveEndpointModule, watchRoom } from './live-endpoint.ts';
 
 const VIEWER = { authorization: `Basic ${Buffer.from('vera:viewer-pass').toString('base64')}` };
 
@@ -22,17 +22,7 @@ interceptors:
 controllers:
   - ./live.ts
 `,
-  'live.ts': `import { defineWsMessage, OnMessage, useWsManager, WebSocketEndpoint, type WsConnection } from 'jararaca/websocket';
-const Watch = defineWsMessage('watch', { type: 'object', required: ['room'], properties: { room: { type: 'string' } } } as const);
-@WebSocketEndpoint('/live', { messages: [Watch] })
-export class Live {
-  @OnMessage(Watch)
-  watch(data: { room: string }, connection: WsConnection) {
-    useWsManager().join(connection.id, data.room);
-    return { type: 'watching', data };
-  }
-}
-`,
+  'live.ts': liveEndpointModule,
 });
 
 let host: SpawnedHost;
@@ -45,14 +35,7 @@ after(async () => {
   await host?.stop();
 });
 
-async function watch(room: string): Promise<void> {
-  const ws = new WebSocket(`${host.url.replace('http', 'ws')}/live`);
-  sockets.push(ws);
-  await once(ws, 'open');
-  const reply = once(ws, 'message');
-  ws.send(JSON.stringify({ type: 'watch', data: { room } }));
-  await reply;
-}
+const watch = (room: string) => watchRoom(host.url, sockets, room);
 
 test('connections per endpoint and replica, rooms by size', async () => {
   await watch('task:1');
