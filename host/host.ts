@@ -63,13 +63,14 @@ export class Host {
   /** Reads the declaration and loads every module it names. Throws DeclarationError listing every mistake. */
   static async load(options: HostOptions): Promise<Host> {
     const declaration = typeof options.config === 'string' ? await loadDeclaration(options.config, options.env) : options.config;
-    const modules = await loadModules(declaration);
+    const roles = new Set(options.roles);
+    const modules = await loadModules(declaration, roles);
     await checkPlugins(declaration, modules.plugins);
     declaration.throwIfProblems();
     // Built only now: an invalid logging.level is a declaration problem above, not a pino crash.
     const service = declaration.service;
     const logger = (options.logger ?? createLogger({ level: service.logging?.level ?? process.env.LOG_LEVEL ?? 'info', redact: service.logging?.redact, pretty: service.logging?.pretty })).child({ service: service.name });
-    return new Host(declaration, new Set(options.roles), logger, modules);
+    return new Host(declaration, roles, logger, modules);
   }
 
   get container(): AwilixContainer {

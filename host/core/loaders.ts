@@ -8,7 +8,7 @@ import type { Declaration } from './declaration.ts';
 import type { ServiceDeclaration } from './declaration.types.ts';
 import { ModuleLoadError, type JararacaError } from './errors.ts';
 import { importExport, importModule } from './modules.ts';
-import { isPluginDefinition, type PluginDefinition } from './plugin.ts';
+import { isPluginDefinition, type PluginDefinition, type Role } from './plugin.ts';
 import { closest, compileSchema, formatPath, schemaIssues, type PathSegment } from './schema.ts';
 
 export interface LoadedPlugin {
@@ -45,8 +45,8 @@ const builtinPlugins = new Set(readdirSync(pluginsDir, { withFileTypes: true }).
  * declared order (each one's `preload` runs before the next is imported), then providers and
  * controllers in parallel.
  */
-export async function loadModules(decl: Declaration): Promise<{ plugins: LoadedPlugin[]; providers: LoadedProvider[]; controllers: LoadedController[] }> {
-  const plugins = await loadPlugins(decl);
+export async function loadModules(decl: Declaration, roles: ReadonlySet<Role>): Promise<{ plugins: LoadedPlugin[]; providers: LoadedProvider[]; controllers: LoadedController[] }> {
+  const plugins = await loadPlugins(decl, roles);
   const [providers, controllers] = await Promise.all([loadProviders(decl), loadControllers(decl)]);
   return { plugins, providers, controllers };
 }
@@ -74,7 +74,7 @@ function throwIfDuplicate(err: unknown): void {
   if ((err as JararacaError)?.code === 'JRR_DUPLICATE_INSTANCE') throw err;
 }
 
-async function loadPlugins(decl: Declaration): Promise<LoadedPlugin[]> {
+async function loadPlugins(decl: Declaration, roles: ReadonlySet<Role>): Promise<LoadedPlugin[]> {
   // A non-list was already reported by the schema; there is nothing to load from it.
   const entries = Array.isArray(decl.service.interceptors) ? decl.service.interceptors : [];
   const loadOne = async (entry: (typeof entries)[number], i: number): Promise<LoadedPlugin | undefined> => {
@@ -110,7 +110,7 @@ async function loadPlugins(decl: Declaration): Promise<LoadedPlugin[]> {
     }
     if (valid && definition.preload) {
       try {
-        await definition.preload({ options, service: decl.service });
+        await definition.preload({ options, service: decl.service, roles });
       } catch (err) {
         decl.report([...at, 'use'], `plugin '${entry.use}' failed to preload: ${(err as Error).message}`);
       }

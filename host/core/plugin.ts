@@ -41,6 +41,8 @@ export interface PluginCheckContext<Options> {
 export interface PluginPreloadContext<Options> {
   readonly options: Options;
   readonly service: ServiceDeclaration;
+  /** The roles this process is loaded to run; empty when the declaration is only read (validate, openapi, a plugin command). */
+  readonly roles: ReadonlySet<Role>;
 }
 
 export interface PluginContext<Options> {
@@ -182,6 +184,14 @@ export interface PluginDefinition<Options = Record<string, unknown>> {
 }
 
 export const PLUGIN = Symbol.for('jararaca.plugin');
+
+/**
+ * A plugin `provides: { [PENDING_WORK_CAPABILITY]: () => ... }` when it does work of its own
+ * after an execution ends (the outbox relay sending committed rows): the function names what is
+ * still to do, or returns undefined. The test kit's settle() waits while any says so.
+ */
+export const PENDING_WORK_CAPABILITY = 'jararaca.pending-work';
+export type PendingWork = () => string | undefined;
 
 /**
  * Declares a plugin. With an `options` schema written `as const`, the options' type follows from

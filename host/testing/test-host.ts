@@ -9,6 +9,7 @@ import { parseDeclaration, type Env } from '../core/declaration.ts';
 import type { ServiceDeclaration } from '../core/declaration.types.ts';
 import { JararacaError } from '../core/errors.ts';
 import type { Execution, HandlerInfo } from '../core/execution.ts';
+import { PENDING_WORK_CAPABILITY, type PendingWork } from '../core/plugin.ts';
 import { createLogger } from '../core/logger.ts';
 import { Host } from '../host.ts';
 import { startHttpRole } from '../roles/http/server.ts';
@@ -152,7 +153,15 @@ export async function createTestHost(declaration: string | ServiceDeclaration, o
       await transport.publish([{ messageId, name: message.name, topic: message.topic, body, headers: { ...publishOptions.headers }, timestamp: Date.now() }]);
       return messageId;
     },
-    settle: (settleOptions) => activity.settle(() => (transport?.idle && !transport.idle() ? `the ${transport.kind} transport has messages queued, in delivery or delayed` : undefined), settleOptions),
+    settle: (settleOptions) =>
+      activity.settle(() => {
+        if (transport?.idle && !transport.idle()) return `the ${transport.kind} transport has messages queued, in delivery or delayed`;
+        for (const pending of host.capabilities<PendingWork>(PENDING_WORK_CAPABILITY)) {
+          const busy = pending();
+          if (busy) return busy;
+        }
+        return undefined;
+      }, settleOptions),
     published: (name) => (name === undefined ? [...sent] : sent.filter((m) => m.name === name)),
     async fire(name, slot = new Date()) {
       started();

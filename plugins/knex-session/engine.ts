@@ -1,12 +1,13 @@
 // Picks the database engine from the URL: postgres:// → knex + pg against a real server;
-// pglite://memory or pglite://./dir → PostgreSQL compiled to WASM, in process (knex-pglite).
+// pglite://./dir → PostgreSQL compiled to WASM, in process (knex-pglite); pglite://memory → the
+// same on a worker thread of this process (memory-client.ts).
 // Both speak the same SQL, so migrations and queries run unchanged on either.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { knexLog } from './knex-log.ts';
-import { memoryPglite } from './pglite-memory.ts';
+import { memoryClientClass } from './memory-client.ts';
 
 export type Engine = 'postgres' | 'pglite';
 
@@ -51,14 +52,24 @@ export function describeUrl(url: string): EngineInfo {
   return { engine: 'postgres', target: `${u.hostname || 'localhost'}:${u.port || '5432'}` };
 }
 
+/** pglite://memory: an embedded database in this process's memory. */
+export function isMemoryUrl(url: string): boolean {
+  return /^pglite:\/\/memory\/?$/i.test(url);
+}
+
 export function createKnex(options: EngineOptions): { knex: Knex; info: EngineInfo } {
+  // Required here, not imported: a pglite://memory database starts on its thread in preload,
+  // before knex is loaded (~130 ms), and `validate` of a service with no database never loads it.
+  const knex = require('knex') as typeof import('knex').knex;
   const info = describeUrl(options.url);
   const acquireConnectionTimeout = options.pool?.acquireTimeoutMs ?? 10000;
   const log = options.logger ? { log: knexLog(options.logger) } : {};
+  if (info.engine === 'pglite' && info.target === 'memory') {
+    return { info, knex: knex({ client: memoryClientClass(), dialect: 'postgres', connection: {}, acquireConnectionTimeout, ...log } as Knex.Config) };
+  }
   if (info.engine === 'pglite') {
     // knex-pglite is CommonJS with `export =`; PGlite has exactly one connection (no pool options).
-    const ClientPgLite = require('knex-pglite') as typeof knex.Client;
-    if (info.target === 'memory') return { info, knex: knex({ client: lazyMemoryClient(ClientPgLite), dialect: 'postgres', connection: {}, acquireConnectionTimeout, ...log } as Knex.Config) };
+    const ClientPgLite = require('knex-pglite') as typeof Knex.Client;
     const connection = { filename: options.resolvePath(info.target) };
     info.target = path.relative(process.cwd(), connection.filename) || '.';
     return { info, knex: knex({ client: ClientPgLite, dialect: 'postgres', connection, acquireConnectionTimeout, ...log } as Knex.Config) };
@@ -73,22 +84,4 @@ export function createKnex(options: EngineOptions): { knex: Knex; info: EngineIn
       ...log,
     }),
   };
-}
-
-/**
- * knex-pglite's client with the in-memory database made on the first connection, not with the
- * client: a running PGlite keeps the process alive until closed, and a host only validated
- * (`validate`, `openapi`, `asyncapi`, gen-client) never connects, so never closes it.
- */
-function lazyMemoryClient(ClientPgLite: typeof knex.Client): typeof knex.Client {
-  type PgliteClient = { pglite?: ReturnType<typeof memoryPglite> };
-  const Lazy = class extends (ClientPgLite as unknown as new (config: Knex.Config) => object) {
-    _driver(): void {}
-    async _acquireOnlyConnection(this: PgliteClient) {
-      this.pglite ??= memoryPglite();
-      await this.pglite.waitReady;
-      return this.pglite;
-    }
-  };
-  return Lazy as unknown as typeof knex.Client;
 }

@@ -4,7 +4,8 @@
 import { asValue } from 'awilix';
 import { definePlugin, redactUrl, SCHEDULER_LOCK_CAPABILITY, type Execution, type Next } from 'jararaca';
 import { Connectivity } from './connectivity.ts';
-import { devUrl } from './dev-url.ts';
+import { devUrl, staysInMemory } from './dev-url.ts';
+import { prepareMemoryPglite } from './pglite-memory.ts';
 import { createKnex, describeUrl, urlProblem } from './engine.ts';
 import { isConnectionError, mapDatabaseError } from './errors.ts';
 import { LazyTransaction, type TransactionSettings } from './lazy-transaction.ts';
@@ -90,6 +91,11 @@ const plugin = definePlugin({
     if (earlier) ctx.report([...ctx.at, 'with', 'connection'], `another knex-session entry already declares the connection '${name}': give this one a different name`);
   },
   commands: { migrate: migrateCommand },
+  // A process that will run the service starts its memory database now, on PGlite's thread,
+  // while the rest of the service loads (setup takes it). Not when the declaration is only read.
+  preload(ctx) {
+    if (ctx.roles.size > 0 && staysInMemory(ctx.options.url)) prepareMemoryPglite();
+  },
   setup(ctx) {
     const name = ctx.options.connection ?? 'default';
     const logger = ctx.logger.child({ connection: name });

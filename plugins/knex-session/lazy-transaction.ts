@@ -19,7 +19,7 @@ const transactions = tracingChannel('jararaca:session:transaction');
 const require = createRequire(import.meta.url);
 // knex does not export the function that turns a client into a callable knex object; its own
 // transactions use it, and so does knex-pglite with other internals (knex is pinned to 3.x).
-const makeKnex = require('knex/lib/knex-builder/make-knex.js') as (client: Knex.Client) => Knex;
+let makeKnex: ((client: Knex.Client) => Knex) | undefined; // on first use: see createKnex
 
 export interface TransactionSettings {
   readOnly?: boolean;
@@ -110,6 +110,7 @@ function makeShared(base: ClientInternals): Shared {
       return true;
     },
   });
+  makeKnex ??= require('knex/lib/knex-builder/make-knex.js') as (client: Knex.Client) => Knex;
   const knex = makeKnex(client) as TransactorInternals & { _internalListeners: unknown[] };
   // Drop the listeners makeKnex put on the shared client (emit above does their job per
   // execution), and give each client and transactor its own listeners, made on first `on()`.

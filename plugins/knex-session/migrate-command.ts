@@ -3,7 +3,7 @@
 // service's declaration loaded (not started).
 import path from 'node:path';
 import { parseCommandArgs, redactUrl, type PluginCommand } from 'jararaca';
-import { createKnex } from './engine.ts';
+import { createKnex, isMemoryUrl } from './engine.ts';
 import { makeMigration, migrateLatest, migrateRollback, migrationStatus } from './migrations.ts';
 
 const USAGE = `Usage: jararaca-host migrate latest|rollback|status|make NAME [--config PATH] [--connection NAME] [--all]
@@ -48,7 +48,7 @@ export const migrateCommand: PluginCommand<Options> = {
       io.stdout.write(`created ${path.relative(process.cwd(), makeMigration(directory, positionals[1]))}\n`);
       return 0;
     }
-    if (/^pglite:\/\/memory\/?$/.test(options.url)) {
+    if (isMemoryUrl(options.url)) {
       io.stderr.write(`note: ${options.url} is a database in this command's memory: it is gone when the command ends. Use migrations.auto (the service migrates it at start), or pglite://./dir or postgres:// for a database that stays.\n`);
     }
     const { knex, info } = createKnex({ url: options.url, pool: options.pool, connectTimeoutMs: options.connectTimeoutMs, resolvePath, logger });

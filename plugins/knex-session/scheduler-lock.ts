@@ -7,7 +7,8 @@
 // process's database: no lock across replicas).
 import { randomUUID } from 'node:crypto';
 import { JararacaError, redactUrl, SCHEDULER_LOCK_CAPABILITY, type ActionPause, type ActionRun, type HistoryRetention, type Lease, type SchedulerLock, type SchedulerLockProvider } from 'jararaca';
-import knex, { type Knex } from 'knex';
+import { createRequire } from 'node:module';
+import type { Knex } from 'knex';
 import type { Engine } from './engine.ts';
 
 /** Runs SQL with `?` placeholders. */
@@ -170,6 +171,7 @@ export function schedulerLockProvider(own?: { knex: Knex; engine: Engine; connec
         return new PostgresLock({ service, where: 'the knex-session database', run: runOn(own.knex) });
       }
       // Small: claims and lease renewals are one short statement each. No connection until open().
+      const knex = createRequire(import.meta.url)('knex') as typeof import('knex').knex;
       const pool = knex({ client: 'pg', connection: { connectionString: url, connectionTimeoutMillis: 5000 } as Knex.PgConnectionConfig, pool: { min: 0, max: 4 } });
       return new PostgresLock({ service, where: redactUrl(url), run: runOn(pool), onClose: () => pool.destroy() });
     },

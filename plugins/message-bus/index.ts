@@ -2,7 +2,7 @@
 // role consumes ('jararaca.transport'): RabbitMQ for amqp:// and amqps://, an in-process broker
 // with the same semantics for memory://. With a knex-session listed after it, publishes go
 // through a transactional outbox and handlers through an inbox (docs/message-bus.md).
-import { definePlugin, JararacaError, redactUrl, TRANSPORT_CAPABILITY, type Execution, type HealthReport, type MessageContext, type Next } from 'jararaca';
+import { definePlugin, JararacaError, PENDING_WORK_CAPABILITY, redactUrl, TRANSPORT_CAPABILITY, type Execution, type HealthReport, type MessageContext, type Next, type PendingWork } from 'jararaca';
 import { AmqpTransport } from './amqp.ts';
 import { busAsyncApi } from './asyncapi.ts';
 import { declareCommand } from './declare-command.ts';
@@ -155,7 +155,7 @@ export default definePlugin({
     };
 
     return {
-      provides: { [TRANSPORT_CAPABILITY]: transport },
+      provides: { [TRANSPORT_CAPABILITY]: transport, [PENDING_WORK_CAPABILITY]: (() => relay?.pendingWork) satisfies PendingWork },
       async start() {
         await transport.start();
         if (!sessions || !ctx.roles.size) return;

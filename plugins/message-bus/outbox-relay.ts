@@ -37,6 +37,7 @@ export class OutboxRelay {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #nudged = false;
+  #passing = false;
   #backoffMs = 0;
   #failing: string | undefined;
   #sent = 0;
@@ -50,6 +51,11 @@ export class OutboxRelay {
     this.#transport = transport;
     this.#logger = logger.child({ component: 'outbox-relay' });
     this.#s = settings;
+  }
+
+  /** Committed rows this process was told of and has not sent yet (for settle() in tests). */
+  get pendingWork(): string | undefined {
+    return this.#nudged || this.#passing ? 'the outbox relay has committed messages to send' : undefined;
   }
 
   get stats(): OutboxStats & { sent: number; failing?: string } {
@@ -87,7 +93,12 @@ export class OutboxRelay {
         const broker = this.#transport.health();
         if (!broker.ready) throw new JararacaError('JRR_BUS_UNAVAILABLE', broker.detail ?? 'the message broker is not connected');
         this.#nudged = false;
-        full = (await this.#pass()) >= this.#s.batchSize;
+        this.#passing = true;
+        try {
+          full = (await this.#pass()) >= this.#s.batchSize;
+        } finally {
+          this.#passing = false;
+        }
         if (this.#failing) this.#logger.info({ pending: this.#stats.pending }, `outbox: sending again (${this.#failing} is over)`);
         this.#failing = undefined;
         this.#backoffMs = 0;

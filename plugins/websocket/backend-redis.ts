@@ -3,8 +3,8 @@
 // once (the plugin drops the packet with a warning) instead of piling up or blocking requests.
 // The subscribing connection re-subscribes by itself; health stays "not ready" until that is done.
 import type { EventEmitter } from 'node:events';
-import { Redis } from 'ioredis';
-import MQEmitterRedis from 'mqemitter-redis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import { JararacaError, redactUrl } from 'jararaca';
 import type { Logger } from 'pino';
 import { channelName, subscribePackets, type WsBackend, type WsPacket } from './backend.ts';
@@ -29,6 +29,10 @@ export function redisBackend(options: RedisBackendOptions): WsBackend {
   const { logger } = options;
   const retryStrategy = (times: number) => Math.min(100 * 2 ** Math.min(times - 1, 10), options.reconnectMaxDelayMs);
   const common = { retryStrategy, connectionName: `jararaca-ws`, lazyConnect: true } as const;
+  // Required when a redis:// backend is made: memory:// (a test, the example) never loads ioredis.
+  const require = createRequire(import.meta.url);
+  const { Redis } = require('ioredis') as typeof import('ioredis');
+  const MQEmitterRedis = require('mqemitter-redis') as typeof import('mqemitter-redis');
   const pub = new Redis(options.url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
   const sub = new Redis(options.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true });
   const emitter = MQEmitterRedis({ pubConn: pub, subConn: sub });

@@ -1,0 +1,117 @@
+// The worker thread that holds this process's pglite://memory databases (see pglite-memory.ts):
+// PostgreSQL in WASM starts and runs here, beside the service's event loop rather than on it.
+// One thread for every memory database of the process, so PGlite's JavaScript is loaded and its
+// WASM compiled once. Databases start from the initdb template (made here on first need).
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import module, { createRequire } from 'node:module';
+import path from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { PGlite as PGliteType } from '@electric-sql/pglite';
+
+export type ThreadRequest =
+  | { op: 'open'; db: number }
+  | { op: 'query'; db: number; id: number; sql: string; params?: unknown[]; options?: unknown }
+  | { op: 'exec'; db: number; id: number; sql: string }
+  | { op: 'close'; db: number; id: number };
+
+export type ThreadReply = { id: number; result?: unknown; error?: SerializedError } | { opened: number; error?: SerializedError };
+
+/** What crosses the thread boundary of a thrown error: its message and its own fields (code, detail, constraint...). */
+export interface SerializedError {
+  name: string;
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+export interface ThreadData {
+  templateFile: string;
+}
+
+// A thread starts with the compile cache off whatever its process did (see jararaca's
+// runtime/compile-cache.ts); on, PGlite's JavaScript is compiled once per machine, not per process.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+const require = createRequire(import.meta.url);
+const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
+const dist = path.dirname(require.resolve('@electric-sql/pglite'));
+const { templateFile } = workerData as ThreadData;
+const port = parentPort!;
+
+type Assets = { template: ArrayBuffer; pgliteWasmModule: WebAssembly.Module; fsBundle: ArrayBuffer };
+let assets: Assets | undefined;
+let making: Promise<void> | undefined;
+const databases = new Map<number, PGliteType>();
+
+/** What PGlite's loadDataDir / fsBundle read: `arrayBuffer()` and `type` (a tar, not gzipped); each database its own copy. */
+function bytes(buffer: ArrayBuffer): Blob {
+  return { type: '', arrayBuffer: async () => buffer.slice(0) } as Blob;
+}
+
+function readBytes(file: string): ArrayBuffer {
+  const b = readFileSync(file);
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+}
+
+function newDatabase(): PGliteType {
+  if (!assets && existsSync(templateFile)) {
+    try {
+      assets = { template: readBytes(templateFile), pgliteWasmModule: new WebAssembly.Module(readFileSync(path.join(dist, 'pglite.wasm'))), fsBundle: readBytes(path.join(dist, 'pglite.data')) };
+    } catch {
+      assets = undefined; // unreadable: initdb as before
+    }
+  }
+  if (assets) return new PGlite({ loadDataDir: bytes(assets.template), pgliteWasmModule: assets.pgliteWasmModule, fsBundle: bytes(assets.fsBundle) });
+  making ??= makeTemplate().catch(() => undefined); // best effort: a later database uses it
+  return new PGlite();
+}
+
+async function makeTemplate(): Promise<void> {
+  const pristine = new PGlite();
+  try {
+    await pristine.waitReady; // a dump asked for before would never settle
+    const dump = await pristine.dumpDataDir('none');
+    const partial = `${templateFile}.${process.pid}.tmp`;
+    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+    renameSync(partial, templateFile); // atomic: a concurrent reader sees all of it or none
+  } finally {
+    await pristine.close();
+  }
+}
+
+function serialize(err: unknown): SerializedError {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err), fields: {} };
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(err)) if (typeof value !== 'function' && typeof value !== 'object') fields[key] = value;
+  return { name: err.name, message: err.message, fields };
+}
+
+port.on('message', async (request: ThreadRequest) => {
+  if (request.op === 'open') {
+    try {
+      const db = newDatabase();
+      databases.set(request.db, db);
+      await db.waitReady;
+      port.postMessage({ opened: request.db } satisfies ThreadReply);
+    } catch (err) {
+      databases.delete(request.db);
+      port.postMessage({ opened: request.db, error: serialize(err) } satisfies ThreadReply);
+    }
+    return;
+  }
+  const db = databases.get(request.db);
+  if (!db) {
+    port.postMessage({ id: request.id, error: { name: 'Error', message: 'PGlite is closed', fields: {} } } satisfies ThreadReply);
+    return;
+  }
+  try {
+    let result: unknown;
+    if (request.op === 'query') result = await db.query(request.sql, request.params, request.options as never);
+    else if (request.op === 'exec') result = await db.exec(request.sql);
+    else {
+      databases.delete(request.db);
+      await db.close();
+    }
+    port.postMessage({ id: request.id, result } satisfies ThreadReply);
+  } catch (err) {
+    port.postMessage({ id: request.id, error: serialize(err) } satisfies ThreadReply);
+  }
+});
