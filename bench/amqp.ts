@@ -24,10 +24,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import amqp, { type Channel } from 'amqplib';
 import knex from 'knex';
-import { Host, type HandlerInfo } from 'jararaca';
-import { startWorkerRole } from '../host/roles/worker/role.ts';
 import { freshDatabase } from '../test/support/database.ts';
-import { benchNode, buildHost, compare, hostBin, median, noopOtlpReceiver, repoRoot, type BenchOptions, type BenchResult, type Measurement } from './support.ts';
+import { benchNode, buildHost, compare, hostBin, median, noopOtlpReceiver, repoRoot, sleep, type BenchOptions, type BenchResult, type Measurement } from './support.ts';
 
 const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const MESSAGES = Number(process.env.BENCH_AMQP_MESSAGES ?? 20000);
@@ -71,7 +69,7 @@ export const Ping = defineMessage({ name: 'Ping', topic: 'bench.ping', kind: 'ev
 const cpu = () => { const u = process.cpuUsage(); return u.user + u.system; };
 // The window starts after BENCH_WARM messages (JIT warm-up of a fresh process).
 const WARM = Number(process.env.BENCH_WARM ?? 0);
-// In the bench's own process the counter is unused (publish sides); in a worker child, BENCH_TARGET messages end its drain.
+// In a publish side's child the counter is unused (nothing is consumed); in a worker child, BENCH_TARGET messages end its drain.
 export const counter = { seen: 0, first: 0, last: 0, cpuFirst: 0, cpuLast: 0, target: Number(process.env.BENCH_TARGET ?? Infinity), done: () => {} };
 @MessageBusController()
 export class Noop {
@@ -85,12 +83,6 @@ export class Noop {
   }
 }
 `;
-
-/** CPU time (user + system) of this process so far, µs. */
-function cpuMicros(): number {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-}
 
 /** One measured run: messages per second, and this process's CPU µs per message. */
 interface Run {
@@ -141,22 +133,46 @@ async function childDrain(args: string[], env: Record<string, string>, n: number
   }
 }
 
-/** `concurrency` loops calling `once` for `seconds`; `drained` (optional) is awaited inside the measured window. */
-async function concurrentFor(seconds: number, concurrency: number, once: () => Promise<void>, drained?: () => Promise<void>): Promise<Run> {
-  const end = performance.now() + seconds * 1000;
-  let count = 0;
-  const started = performance.now();
-  const cpuStart = cpuMicros();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        await once();
-        count++;
-      }
-    }),
+/**
+ * Runs one publish side in a process of its own (bench/fixtures/amqp/publish-side.ts, from source,
+ * on `benchNode()`), which prints `BENCH_PUBLISHED {rate, cpu, node}` (its own clock and CPU).
+ * With `drained`, the child asks over IPC at the end of each window and waits for it.
+ */
+async function childPublish(kind: 'raw' | 'host', env: Record<string, string>, drained?: () => Promise<void>): Promise<Run & { node: string }> {
+  const args = ['--conditions=source', '--import', 'tsx', path.join(repoRoot, 'bench/fixtures/amqp/publish-side.ts'), kind];
+  const child = spawn(benchNode(), args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const exited = once(child, 'exit');
+  let out = '';
+  child.on('message', () =>
+    void drained?.().then(
+      () => child.connected && child.send('drained'),
+      (err: unknown) => {
+        out += `drained: ${String(err)}\n`;
+        child.kill('SIGTERM');
+      },
+    ),
   );
-  await drained?.();
-  return { rate: count / ((performance.now() - started) / 1000), cpu: (cpuMicros() - cpuStart) / count };
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`publish side ${kind} did not finish within 300 s: node ${args.join(' ')}\n${out}`)), 300_000);
+      const read = (d: Buffer) => {
+        out += d.toString();
+        const m = /BENCH_PUBLISHED (\{.*\})/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      };
+      child.stdout!.on('data', read);
+      child.stderr!.on('data', read);
+      void exited.then(() => reject(new Error(`publish side ${kind} exited without its figures: node ${args.join(' ')}\n${out}`)));
+    });
+    await Promise.race([exited, sleep(30_000)]); // the host stopped: the next side starts on a quiet machine
+    return JSON.parse(line) as Run & { node: string };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  }
 }
 
 export async function run(options: BenchOptions): Promise<BenchResult[]> {
@@ -190,9 +206,6 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
     await setup.assertExchange(exchange, 'topic', { durable: true });
     await setup.assertQueue(rawQueue, { durable: true });
     await setup.assertQueue(workerQueue, { durable: true });
-    const noop = (await import(path.join(dir, 'noop.ts'))) as { Ping: unknown };
-    const { usePublisher } = await import('jararaca/message-bus');
-
     /** The worker role in a process of its own (the built bin, as users run it) draining `n` pre-filled messages. */
     const workerDrain = async (config: string, n: number): Promise<Run> => {
       await setup.bindQueue(workerQueue, exchange, 'bench.ping');
@@ -200,25 +213,17 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
       await setup.unbindQueue(workerQueue, exchange, 'bench.ping');
       return childDrain([...PROFILE_ARGS, hostBin, '--config', path.join(dir, config), '--role', 'worker', '--health-port', '0'], {}, n);
     };
-    /** A worker host in this process (for the publish sides: nothing is consumed). */
-    const startHost = async (config: string): Promise<Host> => {
-      const host = await Host.load({ config: path.join(dir, config), roles: ['worker'] });
-      await host.start({ worker: (h) => startWorkerRole(h, { healthPort: 0 }) });
-      await setup.unbindQueue(workerQueue, exchange, 'bench.ping'); // the worker bound it at start: nobody consumes during a publish bench
-      return host;
+    const publishEnv = { AMQP_URL: URL, EXCHANGE: exchange, CONCURRENCY: String(options.connections), WARMUP_SECONDS: String(options.warmup), PUBLISH_SECONDS: String(publishSeconds) };
+    let publishNode: string | undefined;
+    /** One publish side in a child; the first one says which Node the publish sides run on. */
+    const publishIn = async (into: Run[], kind: 'raw' | 'host', env: Record<string, string> = {}, drained?: () => Promise<void>) => {
+      const r = await childPublish(kind, { ...publishEnv, ...env }, drained);
+      if (publishNode === undefined) options.log(`amqp: publish sides on Node ${(publishNode = r.node)}`);
+      into.push({ rate: r.rate, cpu: r.cpu });
     };
-    /** C concurrent executions of `host`, each publishing one message with usePublisher(). */
-    const publishThrough = async (host: Host, into: Run[], drained?: () => Promise<void>) => {
-      const handler = host.handlers.ofKind('message')[0] as HandlerInfo;
-      const logger = host.logger as unknown as Parameters<typeof host.execute>[0]['logger'];
-      const once = async () => {
-        await host.execute({ kind: 'bench', handler, logger }, () => {
-          usePublisher().publish(noop.Ping as Parameters<ReturnType<typeof usePublisher>['publish']>[0], { n: 1 } as never);
-        });
-      };
-      await concurrentFor(options.warmup, options.connections, once, drained);
-      into.push(await concurrentFor(publishSeconds, options.connections, once, drained));
-    };
+    /** C concurrent executions of a worker host loaded from `config` in a child, each publishing one message with usePublisher(). */
+    const publishThrough = (config: string, into: Run[], drained?: () => Promise<void>) =>
+      publishIn(into, 'host', { CONFIG: path.join(dir, config), NOOP: path.join(dir, 'noop.ts'), QUEUE: workerQueue, ...(drained ? { RELAYED: '1' } : {}) }, drained);
 
     /** Raw amqplib draining `n` pre-filled messages at `prefetch`. */
     const rawDrain = async (n: number, prefetch: number): Promise<Run> => {
@@ -227,35 +232,16 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
       await setup.unbindQueue(rawQueue, exchange, 'bench.ping');
       return childDrain(['--import', 'tsx', path.join(repoRoot, 'bench/fixtures/amqp/raw-consumer.ts')], { AMQP_URL: URL, QUEUE: rawQueue, PREFETCH: String(prefetch) }, n);
     };
-    /** The raw confirm channel and usePublisher() direct (in `host`) and through the outbox (a host of its own). */
+    /** The raw confirm channel and usePublisher() direct and through the outbox, each in a child of its own. */
     const publishSides = async () => {
-      const pub = await conn.createConfirmChannel();
-      const body = JSON.stringify({ n: 1 });
-      const rawOnce = () =>
-        new Promise<void>((resolve, reject) => {
-          pub.publish(exchange, 'bench.ping', Buffer.from(body), { persistent: true, contentType: 'application/json', type: 'Ping', messageId: crypto.randomUUID(), timestamp: Math.floor(Date.now() / 1000) }, (err: unknown) => (err ? reject(err) : resolve()));
-        });
-      await concurrentFor(options.warmup, options.connections, rawOnce);
-      publishRaw.push(await concurrentFor(publishSeconds, options.connections, rawOnce));
-      await pub.close();
-      const host = await startHost(`service-p${MAIN_PREFETCH}.yaml`);
-      try {
-        await publishThrough(host, publishDirect);
-      } finally {
-        await host.stop();
-      }
-      const outboxHost = await startHost('outbox.yaml');
+      await publishIn(publishRaw, 'raw');
+      await publishThrough(`service-p${MAIN_PREFETCH}.yaml`, publishDirect);
       const relayed = async () => {
         while (Number((await db('jararaca_outbox').whereNull('sent_at').count({ n: '*' }))[0].n) > 0) await new Promise((r) => setTimeout(r, 20));
       };
-      try {
-        await publishThrough(outboxHost, publishOutbox, relayed);
-      } finally {
-        await outboxHost.stop();
-      }
+      await publishThrough('outbox.yaml', publishOutbox, relayed);
       await db('jararaca_outbox').delete();
     };
-
 
     for (let round = 1; round <= options.rounds; round++) {
       // consume: the sweep, raw then the worker at each prefetch; the publish sides after the main one
@@ -276,12 +262,7 @@ export async function run(options: BenchOptions): Promise<BenchResult[]> {
       if (!TELEMETRY_ON) continue;
       for (const side of Object.keys(telemetrySides) as TelemetrySide[]) {
         consumeTelemetry[side].push(await workerDrain(telemetrySides[side], MESSAGES));
-        const host = await startHost(telemetrySides[side]);
-        try {
-          await publishThrough(host, publishTelemetry[side]);
-        } finally {
-          await host.stop();
-        }
+        await publishThrough(telemetrySides[side], publishTelemetry[side]);
         options.log(`amqp round ${round}, telemetry ${side}: consume ${Math.round(consumeTelemetry[side].at(-1)!.rate)} msg/s, publish ${Math.round(publishTelemetry[side].at(-1)!.rate)} msg/s`);
       }
     }
