@@ -7,16 +7,20 @@
 //   handler (worker.prefetch P; the payload validated against its schema, one execution through
 //   the interceptors, acked after it), each draining the same number of pre-filled persistent
 //   messages, shaped as usePublisher() sends them (messageId, timestamp, type, JSON);
-// - publish, in this process: raw amqplib confirm channel (C concurrent publishers, each
+// - publish, each side a process of its own (bench/fixtures/amqp/publish-side.ts, from source
+//   through tsx, on benchNode() as the consumers, so --node applies to it), measuring itself after
+//   a warm-up of --warmup seconds: raw amqplib confirm channel (C concurrent publishers, each
 //   awaiting its confirm) against usePublisher() direct (C concurrent executions, each publishing
 //   one message, the execution completing after the confirm) and through the outbox
 //   (knex-session on a PostgreSQL database of the bench's own: the message staged in the
 //   execution's transaction, relayed and confirmed; measured until the relay marked the last row
-//   sent);
+//   sent, which this process checks when the child asks over IPC, so the polling is not in the
+//   child's CPU);
 // - telemetry: the worker's consume (prefetch 50) and direct publish with the telemetry plugin
 //   declared first at 100 % and at 10 % sampling (parent-based trace id ratio), exporting over
-//   OTLP/HTTP protobuf to a no-op receiver in this process (the export's cost is in the measured
-//   process), against the same sides without it. BENCH_AMQP_TELEMETRY=0 skips them.
+//   OTLP/HTTP protobuf to a no-op receiver in this process (the exporter is in the measured
+//   child, so the export's cost is in its figures), against the same sides without it.
+//   BENCH_AMQP_TELEMETRY=0 skips them.
 // Run: node --conditions=source --import tsx bench/run.ts amqp
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
