@@ -1,16 +1,19 @@
-// Generates host/core/service-validator.generated.ts: the declaration's validator, compiled from
-// schemas/service.schema.json by ajv ahead of time (ajv's standalone code, as Fastify does for its
-// own options), so a start does not pay ajv's compile of the schema (~50–120 ms).
-// `npm run gen` rewrites it; test/core/schema-types.test.ts fails when the committed file is stale.
+// Generates two validators compiled by ajv ahead of time (ajv's standalone code, as Fastify does
+// for its own options), so a start does not pay ajv's compile of their schemas:
+// - host/core/service-validator.generated.ts: the declaration's, from schemas/service.schema.json
+//   (~50–120 ms);
+// - host/core/meta-schema-validator.generated.ts: JSON Schema 2020-12's meta-schema, which every
+//   ajv instance otherwise compiles at its first schema to check it (~50–120 ms per instance; the
+//   host's, the config plugin's and the websocket plugin's).
+// `npm run gen` rewrites them; test/core/schema-types.test.ts fails when a committed file is stale.
 import { readFile, writeFile } from 'node:fs/promises';
+import type { AnyValidateFunction } from 'ajv/dist/core.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import { createAjv } from '../host/core/schema.ts';
+import { createAjv, META_SCHEMA_2020 } from '../host/core/schema.ts';
 
-export async function generateServiceValidator(): Promise<string> {
-  const schema = JSON.parse(await readFile(new URL('../schemas/service.schema.json', import.meta.url), 'utf8'));
-  // The same options as the host's shared ajv (host/core/schema.ts), so errors and defaults match.
-  const ajv = createAjv({ useDefaults: true, code: { source: true, esm: true } });
-  let code = standaloneCode.default(ajv, ajv.compile(schema));
+/** The standalone code of `validate` as a module of ours: ajv's runtime helpers imported, not required. */
+function standaloneModule(ajv: ReturnType<typeof createAjv>, validate: AnyValidateFunction, source: string): string {
+  let code = standaloneCode.default(ajv, validate);
   // ajv's ESM output still require()s its runtime helpers: import them instead.
   const helpers = new Map<string, string>();
   code = code.replace(/require\("ajv\/dist\/runtime\/([a-z0-9]+)"\)\.default/gi, (_m, name: string) => {
@@ -19,9 +22,25 @@ export async function generateServiceValidator(): Promise<string> {
   });
   if (/\brequire\(/.test(code)) throw new Error('the standalone validator requires a module the generator does not import yet (a format?): add it to scripts/gen-validator.ts');
   const imports = [...helpers].map(([name, local]) => `import ${local} from 'ajv/dist/runtime/${name}.js';`).join('\n');
-  return `// Generated from schemas/service.schema.json by \`npm run gen\` (scripts/gen-validator.ts). Do not edit.\n// @ts-nocheck\n/* eslint-disable */\n${imports}\n${code.replace(/^"use strict";/, '')}\n`;
+  return `// Generated from ${source} by \`npm run gen\` (scripts/gen-validator.ts). Do not edit.\n// @ts-nocheck\n/* eslint-disable */\n${imports}\n${code.replace(/^"use strict";/, '')}\n`;
+}
+
+export async function generateServiceValidator(): Promise<string> {
+  const schema = JSON.parse(await readFile(new URL('../schemas/service.schema.json', import.meta.url), 'utf8'));
+  // The same options as the host's shared ajv (host/core/schema.ts), so errors and defaults match.
+  const ajv = createAjv({ useDefaults: true, code: { source: true, esm: true } });
+  return standaloneModule(ajv, ajv.compile(schema), 'schemas/service.schema.json');
+}
+
+export function generateMetaSchemaValidator(): string {
+  // ajv's own meta-schema validation (createAjv's options, its bundled copy of the meta-schema).
+  const ajv = createAjv({ code: { source: true, esm: true }, precompiledMetaSchema: false });
+  const validate = ajv.getSchema(META_SCHEMA_2020);
+  if (!validate) throw new Error(`ajv has no ${META_SCHEMA_2020}`);
+  return standaloneModule(ajv, validate, `ajv's copy of ${META_SCHEMA_2020}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await writeFile(new URL('../host/core/service-validator.generated.ts', import.meta.url), await generateServiceValidator());
+  await writeFile(new URL('../host/core/meta-schema-validator.generated.ts', import.meta.url), generateMetaSchemaValidator());
 }

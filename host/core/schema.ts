@@ -1,20 +1,49 @@
 // JSON Schema validation shared by the declaration and by plugins' options: one ajv instance,
 // schemas compiled once, and ajv's errors turned into messages that say what to change.
-import { Ajv2020, type ErrorObject, type Options as AjvOptions, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type AnySchema, type ErrorObject, type Options as AjvOptions, type ValidateFunction } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
+import { JararacaError } from './errors.ts';
 import { redactUrl } from './logger.ts';
+import { validate as metaSchemaValidator } from './meta-schema-validator.generated.ts';
+
+// The generated module is untyped (@ts-nocheck): its shape is a ValidateFunction's.
+const validateMetaSchema = metaSchemaValidator as unknown as ValidateFunction;
 
 export type JsonSchema = Record<string, unknown> | boolean;
 export type PathSegment = string | number;
 
 let shared: Ajv2020 | undefined;
 
+export const META_SCHEMA_2020 = 'https://json-schema.org/draft/2020-12/schema';
+
+/**
+ * Checks schemas against JSON Schema 2020-12 with the meta-schema's validator compiled ahead of
+ * time (`npm run gen`, scripts/gen-validator.ts): each ajv instance would otherwise compile the
+ * meta-schema at its first schema (~50–120 ms of a start, per instance). Other meta-schemas
+ * (a schema's own `$schema`) are ajv's as usual.
+ */
+class PrecompiledMetaAjv extends Ajv2020 {
+  override validateSchema(schema: AnySchema, throwOrLogError?: boolean): boolean | Promise<unknown> {
+    if (typeof schema === 'boolean' || ((schema as { $schema?: unknown }).$schema ?? META_SCHEMA_2020) !== META_SCHEMA_2020) return super.validateSchema(schema, throwOrLogError);
+    const valid = validateMetaSchema(schema);
+    this.errors = valid ? null : (validateMetaSchema.errors ?? null);
+    if (!valid && throwOrLogError) {
+      const message = `schema is invalid: ${this.errorsText(this.errors)}`;
+      if (this.opts.validateSchema === 'log') this.logger.error(message);
+      else throw new JararacaError('JRR_SCHEMA_INVALID', message);
+    }
+    return valid;
+  }
+}
+
 /**
  * An ajv for JSON Schema 2020-12 with the standard formats (uuid, date-time, email...) and the
  * annotation keywords our schemas carry. Plugins use it for their own validators.
  */
-export function createAjv(options: AjvOptions = {}): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false, ...options });
+export function createAjv(options: AjvOptions & { /** false: ajv's own meta-schema validation (for the generator). */ precompiledMetaSchema?: boolean } = {}): Ajv2020 {
+  const { precompiledMetaSchema = true, ...ajvOptions } = options;
+  const settings = { allErrors: true, verbose: true, strict: false, ...ajvOptions };
+  const ajv = precompiledMetaSchema ? new PrecompiledMetaAjv(settings) : new Ajv2020(settings);
   // ajv-formats is CommonJS: under NodeNext its function is the default export's `default`.
   ajvFormats.default(ajv);
   ajv.addKeyword({ keyword: 'tsType', schemaType: 'string' });

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { it } from 'node:test';
 import { generateDeclarationTypes } from '../../scripts/gen-types.ts';
-import { generateServiceValidator } from '../../scripts/gen-validator.ts';
+import { JararacaError } from '../../host/core/errors.ts';
+import { compileSchema, createAjv } from '../../host/core/schema.ts';
+import { generateMetaSchemaValidator, generateServiceValidator } from '../../scripts/gen-validator.ts';
 
 it('host/core/declaration.types.ts is what `npm run gen` produces from the schema', async () => {
   const committed = await readFile(new URL('../../host/core/declaration.types.ts', import.meta.url), 'utf8');
@@ -15,4 +17,36 @@ it('host/core/declaration.types.ts is what `npm run gen` produces from the schem
 it('host/core/service-validator.generated.ts is what `npm run gen` compiles from the schema', async () => {
   const committed = await readFile(new URL('../../host/core/service-validator.generated.ts', import.meta.url), 'utf8');
   assert.ok(committed === (await generateServiceValidator()), 'host/core/service-validator.generated.ts is stale: run `npm run gen` after editing schemas/service.schema.json');
+});
+
+it('host/core/meta-schema-validator.generated.ts is what `npm run gen` compiles from ajv\'s 2020-12 meta-schema', async () => {
+  const committed = await readFile(new URL('../../host/core/meta-schema-validator.generated.ts', import.meta.url), 'utf8');
+  assert.ok(committed === generateMetaSchemaValidator(), 'host/core/meta-schema-validator.generated.ts is stale: run `npm run gen` after upgrading ajv');
+});
+
+it('a schema that is not JSON Schema 2020-12 is refused with what is wrong, as ajv\'s own check refuses it', () => {
+  const wrong = [{ type: 'strin' }, { type: 'object', properties: { a: { minLength: -1 } } }, { required: 'a' }, { type: 'object', $defs: { x: { enum: 'no' } } }];
+  for (const schema of wrong) {
+    const ours = (() => {
+      try {
+        compileSchema(schema);
+        return undefined;
+      } catch (err) {
+        return err as Error;
+      }
+    })();
+    assert.ok(ours instanceof JararacaError && ours.code === 'JRR_SCHEMA_INVALID', `${JSON.stringify(schema)}: ${String(ours)}`);
+    const ajvs = (() => {
+      try {
+        createAjv({ precompiledMetaSchema: false }).compile(schema);
+        return undefined;
+      } catch (err) {
+        return err as Error;
+      }
+    })();
+    assert.equal(ours.message, ajvs?.message, JSON.stringify(schema));
+  }
+  // Valid ones compile, with or without $schema.
+  compileSchema({ type: 'object', properties: { a: { type: 'string', format: 'uuid' } }, required: ['a'] });
+  compileSchema({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'array', items: { type: 'integer' } });
 });

@@ -1,18 +1,18 @@
 // The OpenAPI 3.1 document of the routes. @fastify/swagger collects the routes as Fastify adds
 // them; this file says what each operation is (its id, tags, success and error responses,
 // security), adds the plugins' security schemes, and serves the document and the reference page
-// (@fastify/swagger-ui, its assets from the service itself). Routes that are not controller
+// (docs-page.ts: @fastify/swagger-ui, built on first request, its assets from the service itself). Routes that are not controller
 // handlers (health, the document itself, WebSocket upgrades) are left out, except a plugin's
 // routes that give schema.operationId (the console's JSON API).
 import { STATUS_CODES } from 'node:http';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, RouteOptions as FastifyRouteOptions } from 'fastify';
 import type { RouteSpec } from '../../core/decorators.ts';
 import type { ServiceDeclaration } from '../../core/declaration.types.ts';
 import { HandlerDeclarationError } from '../../core/errors.ts';
 import type { HandlerInfo } from '../../core/execution.ts';
 import type { OpenApiContribution, OpenApiSecurityScheme } from '../../core/plugin.ts';
+import { registerDocsPage } from './docs-page.ts';
 
 /** Route config key marking a controller handler's route (server.ts sets it). */
 export const HANDLER_ROUTE = 'jararacaHandler';
@@ -174,10 +174,6 @@ export async function registerOpenApi(app: FastifyInstance, options: { service: 
     // No third party: the assets come from the service, and the validator badge (which would
     // send the document to validator.swagger.io) is off. Not @fastify/swagger-ui's own CSP: its
     // upgrade-insecure-requests breaks the page served over plain HTTP on anything but localhost.
-    await app.register(swaggerUi, {
-      routePrefix: settings.docs.path,
-      uiConfig: { deepLinking: true, validatorUrl: null },
-      staticCSP: "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; frame-ancestors 'self'",
-    });
+    registerDocsPage(app, settings.docs.path, "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; frame-ancestors 'self'");
   }
 }
