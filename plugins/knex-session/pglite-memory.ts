@@ -4,7 +4,8 @@
 // test host's database starts while the service's modules load, and a slow query does not stall
 // HTTP. Without running initdb for every database: a freshly initialised data directory is
 // dumped once per machine and PGlite version (under the OS temp folder) and each memory database
-// starts from it. The template holds no data of anyone's: only what initdb writes.
+// starts from it. The template holds no data of anyone's: only what initdb writes, less its
+// template databases (pglite-thread.ts says why).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import type { SerializedError, ThreadData, ThreadReply, ThreadRequest } from './
 const require = createRequire(import.meta.url);
 const dist = path.dirname(require.resolve('@electric-sql/pglite'));
 const version = (JSON.parse(readFileSync(path.join(dist, '../package.json'), 'utf8')) as { version: string }).version;
-const templateFile = path.join(tmpdir(), `jararaca-pglite-${version}-${process.getuid?.() ?? 'user'}.initdb.tar`);
+const templateFile = path.join(tmpdir(), `jararaca-pglite-${version}-${process.getuid?.() ?? 'user'}.postgres-db.tar`);
 
 /** What knex-pglite uses of a PGlite: the same calls, answered by the thread. */
 export type MemoryPglite = Pick<PGliteType, 'query' | 'exec' | 'close' | 'waitReady' | 'closed'>;

@@ -7,9 +7,9 @@ import { definePlugin, HEALTH_ROUTES_CAPABILITY, type FastifyInstance, type Heal
 import { subscribeChannels } from './channels.ts';
 import { executionInterceptor } from './executions.ts';
 import { countHttpRequests } from './http-requests.ts';
-import { CONTENT_TYPE, createMetrics, type Metrics } from './meter.ts';
+import type { Metrics } from './meter.ts';
 import { optionsSchema } from './options.ts';
-import { startMetricsServer, type MetricsServer } from './server.ts';
+import { CONTENT_TYPE, startMetricsServer, type MetricsServer } from './server.ts';
 import { createInstruments, type Instruments } from './instruments.ts';
 
 export { optionsSchema } from './options.ts';
@@ -32,6 +32,9 @@ export default definePlugin({
     return {
       provides: options.health === false ? {} : { [HEALTH_ROUTES_CAPABILITY]: healthRoutes },
       async start() {
+        // The OpenTelemetry metrics SDK (~160 ms to load) only now: during the start it loads
+        // while the plugins after this one (a database, a broker) connect, not before them.
+        const { createMetrics } = await import('./meter.ts');
         const metrics = createMetrics(ctx.service.name, options, ctx.logger);
         const meter = metrics.provider.getMeter('jararaca');
         const instruments = createInstruments(meter);

@@ -14,8 +14,6 @@ import { observeRuntime } from './runtime-metrics.ts';
 // a start otherwise. Required, so createMetrics stays synchronous.
 const require = createRequire(import.meta.url);
 
-export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-
 export interface Metrics {
   readonly provider: MeterProvider;
   /** The exposition text, as Prometheus scrapes it. */

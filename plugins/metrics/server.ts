@@ -3,7 +3,9 @@
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
-import { CONTENT_TYPE } from './meter.ts';
+
+/** Prometheus's text exposition format. */
+export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export interface MetricsServer {
   readonly port: number;
