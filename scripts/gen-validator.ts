@@ -4,15 +4,17 @@
 //   (~50–120 ms);
 // - host/core/meta-schema-validator.generated.ts: JSON Schema 2020-12's meta-schema, which every
 //   ajv instance otherwise compiles at its first schema to check it (~50–120 ms per instance; the
-//   host's, the config plugin's and the websocket plugin's).
+//   host's, the config plugin's and the websocket plugin's);
+// - host/core/meta-schema-draft7-validator.generated.ts: draft-07's, for the HTTP role's two route
+//   validators (Fastify's draft).
 // `npm run gen` rewrites them; test/core/schema-types.test.ts fails when a committed file is stale.
 import { readFile, writeFile } from 'node:fs/promises';
 import type { AnyValidateFunction } from 'ajv/dist/core.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import { createAjv, META_SCHEMA_2020 } from '../host/core/schema.ts';
+import { createAjv, createDraft7Ajv, META_SCHEMA_2020, META_SCHEMA_DRAFT7 } from '../host/core/schema.ts';
 
 /** The standalone code of `validate` as a module of ours: ajv's runtime helpers imported, not required. */
-function standaloneModule(ajv: ReturnType<typeof createAjv>, validate: AnyValidateFunction, source: string): string {
+function standaloneModule(ajv: ReturnType<typeof createAjv> | ReturnType<typeof createDraft7Ajv>, validate: AnyValidateFunction, source: string): string {
   let code = standaloneCode.default(ajv, validate);
   // ajv's ESM output still require()s its runtime helpers: import them instead.
   const helpers = new Map<string, string>();
@@ -40,7 +42,16 @@ export function generateMetaSchemaValidator(): string {
   return standaloneModule(ajv, validate, `ajv's copy of ${META_SCHEMA_2020}`);
 }
 
+export function generateDraft7MetaSchemaValidator(): string {
+  // The HTTP role's route validators' options that matter to the meta-schema check (server.ts).
+  const ajv = createDraft7Ajv({ allErrors: true, strict: false, code: { source: true, esm: true }, precompiledMetaSchema: false });
+  const validate = ajv.getSchema(META_SCHEMA_DRAFT7);
+  if (!validate) throw new Error(`ajv has no ${META_SCHEMA_DRAFT7}`);
+  return standaloneModule(ajv, validate, `ajv's copy of ${META_SCHEMA_DRAFT7}`);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   await writeFile(new URL('../host/core/service-validator.generated.ts', import.meta.url), await generateServiceValidator());
   await writeFile(new URL('../host/core/meta-schema-validator.generated.ts', import.meta.url), generateMetaSchemaValidator());
+  await writeFile(new URL('../host/core/meta-schema-draft7-validator.generated.ts', import.meta.url), generateDraft7MetaSchemaValidator());
 }

@@ -1,13 +1,16 @@
 // JSON Schema validation shared by the declaration and by plugins' options: one ajv instance,
 // schemas compiled once, and ajv's errors turned into messages that say what to change.
+import { Ajv } from 'ajv';
 import { Ajv2020, type AnySchema, type ErrorObject, type Options as AjvOptions, type ValidateFunction } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import { JararacaError } from './errors.ts';
 import { redactUrl } from './logger.ts';
+import { validate as draft7MetaSchemaValidator } from './meta-schema-draft7-validator.generated.ts';
 import { validate as metaSchemaValidator } from './meta-schema-validator.generated.ts';
 
-// The generated module is untyped (@ts-nocheck): its shape is a ValidateFunction's.
+// The generated modules are untyped (@ts-nocheck): their shape is a ValidateFunction's.
 const validateMetaSchema = metaSchemaValidator as unknown as ValidateFunction;
+const validateDraft7MetaSchema = draft7MetaSchemaValidator as unknown as ValidateFunction;
 
 export type JsonSchema = Record<string, unknown> | boolean;
 export type PathSegment = string | number;
@@ -17,23 +20,38 @@ let shared: Ajv2020 | undefined;
 export const META_SCHEMA_2020 = 'https://json-schema.org/draft/2020-12/schema';
 
 /**
- * Checks schemas against JSON Schema 2020-12 with the meta-schema's validator compiled ahead of
- * time (`npm run gen`, scripts/gen-validator.ts): each ajv instance would otherwise compile the
- * meta-schema at its first schema (~50–120 ms of a start, per instance). Other meta-schemas
- * (a schema's own `$schema`) are ajv's as usual.
+ * Checks schemas against their meta-schema (JSON Schema 2020-12 for the host's instances,
+ * draft-07 for the HTTP role's route validators, as Fastify's) with the meta-schema's validator
+ * compiled ahead of time (`npm run gen`, scripts/gen-validator.ts): each ajv instance would
+ * otherwise compile it at its first schema (~30–120 ms of a start, per instance). A schema
+ * naming another `$schema` is checked by ajv as usual.
  */
-class PrecompiledMetaAjv extends Ajv2020 {
-  override validateSchema(schema: AnySchema, throwOrLogError?: boolean): boolean | Promise<unknown> {
-    if (typeof schema === 'boolean' || ((schema as { $schema?: unknown }).$schema ?? META_SCHEMA_2020) !== META_SCHEMA_2020) return super.validateSchema(schema, throwOrLogError);
-    const valid = validateMetaSchema(schema);
-    this.errors = valid ? null : (validateMetaSchema.errors ?? null);
-    if (!valid && throwOrLogError) {
-      const message = `schema is invalid: ${this.errorsText(this.errors)}`;
-      if (this.opts.validateSchema === 'log') this.logger.error(message);
-      else throw new JararacaError('JRR_SCHEMA_INVALID', message);
+// `any[]`: TypeScript's mixin pattern needs it. Ajv2020 stands for both classes (draft-07's Ajv has its shape).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function withPrecompiledMeta<A extends new (...args: any[]) => Ajv2020>(Base: A, metaSchema: string, validateMeta: ValidateFunction): A {
+  return class extends Base {
+    override validateSchema(schema: AnySchema, throwOrLogError?: boolean): boolean | Promise<unknown> {
+      if (typeof schema === 'boolean' || ((schema as { $schema?: unknown }).$schema ?? metaSchema) !== metaSchema) return super.validateSchema(schema, throwOrLogError);
+      const valid = validateMeta(schema);
+      this.errors = valid ? null : (validateMeta.errors ?? null);
+      if (!valid && throwOrLogError) {
+        const message = `schema is invalid: ${this.errorsText(this.errors)}`;
+        if (this.opts.validateSchema === 'log') this.logger.error(message);
+        else throw new JararacaError('JRR_SCHEMA_INVALID', message);
+      }
+      return valid;
     }
-    return valid;
-  }
+  };
+}
+
+const PrecompiledMetaAjv = withPrecompiledMeta(Ajv2020, META_SCHEMA_2020, validateMetaSchema);
+
+export const META_SCHEMA_DRAFT7 = 'http://json-schema.org/draft-07/schema';
+
+/** An ajv for JSON Schema draft-07 (Fastify's routes), its meta-schema's validator precompiled; `precompiledMetaSchema: false` for the generator. */
+export function createDraft7Ajv(options: AjvOptions & { precompiledMetaSchema?: boolean } = {}): Ajv {
+  const { precompiledMetaSchema = true, ...ajvOptions } = options;
+  return precompiledMetaSchema ? new (withPrecompiledMeta(Ajv, META_SCHEMA_DRAFT7, validateDraft7MetaSchema))(ajvOptions) : new Ajv(ajvOptions);
 }
 
 /**

@@ -5,8 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { it } from 'node:test';
 import { generateDeclarationTypes } from '../../scripts/gen-types.ts';
 import { JararacaError } from '../../host/core/errors.ts';
-import { compileSchema, createAjv } from '../../host/core/schema.ts';
-import { generateMetaSchemaValidator, generateServiceValidator } from '../../scripts/gen-validator.ts';
+import { compileSchema, createAjv, createDraft7Ajv } from '../../host/core/schema.ts';
+import { generateDraft7MetaSchemaValidator, generateMetaSchemaValidator, generateServiceValidator } from '../../scripts/gen-validator.ts';
 
 it('host/core/declaration.types.ts is what `npm run gen` produces from the schema', async () => {
   const committed = await readFile(new URL('../../host/core/declaration.types.ts', import.meta.url), 'utf8');
@@ -22,6 +22,27 @@ it('host/core/service-validator.generated.ts is what `npm run gen` compiles from
 it('host/core/meta-schema-validator.generated.ts is what `npm run gen` compiles from ajv\'s 2020-12 meta-schema', async () => {
   const committed = await readFile(new URL('../../host/core/meta-schema-validator.generated.ts', import.meta.url), 'utf8');
   assert.ok(committed === generateMetaSchemaValidator(), 'host/core/meta-schema-validator.generated.ts is stale: run `npm run gen` after upgrading ajv');
+});
+
+it('host/core/meta-schema-draft7-validator.generated.ts is what `npm run gen` compiles from ajv\'s draft-07 meta-schema', async () => {
+  const committed = await readFile(new URL('../../host/core/meta-schema-draft7-validator.generated.ts', import.meta.url), 'utf8');
+  assert.ok(committed === generateDraft7MetaSchemaValidator(), 'host/core/meta-schema-draft7-validator.generated.ts is stale: run `npm run gen` after upgrading ajv');
+});
+
+it('a draft-07 route schema that is not valid is refused as ajv refuses it', () => {
+  for (const schema of [{ type: 'strin' }, { properties: { a: { maxLength: 'x' } } }]) {
+    const messageOf = (ajv: ReturnType<typeof createDraft7Ajv>) => {
+      try {
+        ajv.compile(schema);
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    const ours = messageOf(createDraft7Ajv({ allErrors: true, strict: false }));
+    assert.ok(ours, JSON.stringify(schema));
+    assert.equal(ours, messageOf(createDraft7Ajv({ allErrors: true, strict: false, precompiledMetaSchema: false })));
+  }
 });
 
 it('a schema that is not JSON Schema 2020-12 is refused with what is wrong, as ajv\'s own check refuses it', () => {

@@ -3,10 +3,10 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Ajv } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import type { RouteSpec, RestControllerSpec } from '../../core/decorators.ts';
 import { mappedError } from '../../core/error-mapping.ts';
+import { createDraft7Ajv } from '../../core/schema.ts';
 import { HandlerDeclarationError, HttpError, JararacaError } from '../../core/errors.ts';
 import type { Execution, HandlerInfo } from '../../core/execution.ts';
 import type { Host, RoleHandle } from '../../host.ts';
@@ -21,8 +21,8 @@ import { lazyRequestLogger } from './request-logger.ts';
 
 // ajv-formats is CommonJS: under NodeNext its function is the default export's `default`.
 const addFormats = ajvFormats.default;
-const bodyAjv = addFormats(new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false }));
-const textAjv = addFormats(new Ajv({ allErrors: true, useDefaults: true, coerceTypes: 'array', strict: false }));
+const bodyAjv = addFormats(createDraft7Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false }));
+const textAjv = addFormats(createDraft7Ajv({ allErrors: true, useDefaults: true, coerceTypes: 'array', strict: false }));
 
 export interface HttpRoleOptions {
   /** Overrides http.port (0 picks a free port). */
