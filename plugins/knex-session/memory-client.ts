@@ -37,8 +37,9 @@ export function memoryClientClass(): typeof Knex.Client {
       await connection.close();
     }
     async setSchemaSearchPath(connection: MemoryPglite, searchPath?: string | string[]): Promise<boolean> {
-      if (!searchPath) return true;
-      const schemas = (Array.isArray(searchPath) ? searchPath : [searchPath]).map((s) => `"${s}"`).join(',');
+      const path = searchPath || (this as { searchPath?: string | string[] }).searchPath; // knex's config.searchPath
+      if (!path) return true;
+      const schemas = (Array.isArray(path) ? path : [path]).map((s) => `"${s}"`).join(',');
       await connection.query(`set search_path to ${schemas}`);
       return true;
     }

@@ -21,7 +21,7 @@ const dist = path.dirname(require.resolve('@electric-sql/pglite'));
 const version = (JSON.parse(readFileSync(path.join(dist, '../package.json'), 'utf8')) as { version: string }).version;
 const templateFile = path.join(tmpdir(), `jararaca-pglite-${version}-${process.getuid?.() ?? 'user'}.postgres-db.tar`);
 
-/** What knex-pglite uses of a PGlite: the same calls, answered by the thread. */
+/** What knex's client (memory-client.ts) uses of a PGlite: the same calls, answered by the thread. */
 export type MemoryPglite = Pick<PGliteType, 'query' | 'exec' | 'close' | 'waitReady' | 'closed'>;
 
 type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
