@@ -130,7 +130,7 @@ describe('the working directory', () => {
     writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { experimentalDecorators: true } }));
     for (const cwd of [dir, path.dirname(dir), tempDir()]) {
       const result = await runHost(['validate', '--config', path.join(dir, 'service.yaml')], { cwd, built: true });
-      assert.equal(result.code, 2, `from ${cwd}: ${result.stdout}`);
+      assert.equal(result.code, 2, `from ${cwd}: ${result.stdout}${result.stderr}`);
       assert.match(result.stderr, /ran as a legacy TypeScript decorator/, `from ${cwd}`);
     }
   });
