@@ -32,8 +32,9 @@ export default definePlugin({
     return {
       provides: options.health === false ? {} : { [HEALTH_ROUTES_CAPABILITY]: healthRoutes },
       async start() {
-        // The OpenTelemetry metrics SDK (~160 ms to load) only now: during the start it loads
-        // while the plugins after this one (a database, a broker) connect, not before them.
+        // The OpenTelemetry metrics SDK (~160 ms to load) at start, not at import: the plugins
+        // declared after this one load sooner (knex-session's preload starts its database
+        // earlier), and `validate` never loads it.
         const { createMetrics } = await import('./meter.ts');
         const metrics = createMetrics(ctx.service.name, options, ctx.logger);
         const meter = metrics.provider.getMeter('jararaca');

@@ -1,9 +1,10 @@
 // The OpenAPI 3.1 document of the routes. @fastify/swagger collects the routes as Fastify adds
 // them; this file says what each operation is (its id, tags, success and error responses,
 // security), adds the plugins' security schemes, and serves the document and the reference page
-// (docs-page.ts: @fastify/swagger-ui, built on first request, its assets from the service itself). Routes that are not controller
-// handlers (health, the document itself, WebSocket upgrades) are left out, except a plugin's
-// routes that give schema.operationId (the console's JSON API).
+// (docs-page.ts: @fastify/swagger-ui, built at its first request, its assets from the service
+// itself). Routes that are not controller handlers (health, the document itself, WebSocket
+// upgrades) are left out, except a plugin's routes that give schema.operationId (the console's
+// JSON API).
 import { STATUS_CODES } from 'node:http';
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, RouteOptions as FastifyRouteOptions } from 'fastify';
