@@ -22,7 +22,7 @@
 //   child, so the export's cost is in its figures), against the same sides without it.
 //   BENCH_AMQP_TELEMETRY=0 skips them.
 // Run: node --conditions=source --import tsx bench/run.ts amqp
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -104,21 +104,27 @@ async function fill(ch: Channel, exchange: string, n: number): Promise<void> {
 }
 
 /**
- * Runs a consumer process (`node ...args`) that drains `n` pre-filled messages and prints
- * `BENCH_DRAINED {first, last, cpuFirst, cpuLast}` (its own clock and CPU, first to last delivery).
+ * Runs `node ...args` (on `benchNode()`) until it prints `MARKER {json}` on stdout or stderr, and
+ * hands the JSON to `then` while the child still runs; the child is stopped afterwards. `ipc`
+ * opens an IPC channel and gets the child, and a way to add to the output an error shows.
  */
-async function childDrain(args: string[], env: Record<string, string>, n: number): Promise<Run> {
-  // The first fifth warms the fresh process up (JIT) and is not measured.
-  const warm = Math.floor(n / 5);
-  const child = spawn(benchNode(), args, { cwd: repoRoot, env: { ...process.env, ...env, BENCH_TARGET: String(n), BENCH_WARM: String(warm) }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function childFigures<T>(
+  args: string[],
+  env: Record<string, string>,
+  options: { marker: string; what: string; ipc?: (child: ChildProcess, note: (text: string) => void) => void; then: (json: string, exited: Promise<unknown>) => Promise<T> | T },
+): Promise<T> {
+  const child = spawn(benchNode(), args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])] });
   const exited = once(child, 'exit');
   let out = '';
+  options.ipc?.(child, (text) => (out += text));
+  const command = `node ${args.join(' ')}`;
   try {
-    const line = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`consumer did not drain ${n} messages within 300 s: node ${args.join(' ')}\n${out}`)), 300_000);
+    const json = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${options.what} did not finish within 300 s: ${command}\n${out}`)), 300_000);
+      const found = new RegExp(`${options.marker} (\\{.*\\})`);
       const read = (d: Buffer) => {
         out += d.toString();
-        const m = /BENCH_DRAINED (\{.*\})/.exec(out);
+        const m = found.exec(out);
         if (m) {
           clearTimeout(timer);
           resolve(m[1]);
@@ -126,11 +132,9 @@ async function childDrain(args: string[], env: Record<string, string>, n: number
       };
       child.stdout!.on('data', read);
       child.stderr!.on('data', read);
-      void exited.then(() => reject(new Error(`consumer exited before draining ${n} messages: node ${args.join(' ')}\n${out}`)));
+      void exited.then(() => reject(new Error(`${options.what} exited without its figures: ${command}\n${out}`)));
     });
-    const r = JSON.parse(line) as { first: number; last: number; cpuFirst: number; cpuLast: number };
-    const measured = n - warm - 1;
-    return { rate: measured / ((r.last - r.first) / 1000), cpu: (r.cpuLast - r.cpuFirst) / measured };
+    return await options.then(json, exited);
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
@@ -138,45 +142,48 @@ async function childDrain(args: string[], env: Record<string, string>, n: number
 }
 
 /**
+ * Runs a consumer process (`node ...args`) that drains `n` pre-filled messages and prints
+ * `BENCH_DRAINED {first, last, cpuFirst, cpuLast}` (its own clock and CPU, first to last delivery).
+ */
+function childDrain(args: string[], env: Record<string, string>, n: number): Promise<Run> {
+  // The first fifth warms the fresh process up (JIT) and is not measured.
+  const warm = Math.floor(n / 5);
+  return childFigures(args, { ...env, BENCH_TARGET: String(n), BENCH_WARM: String(warm) }, {
+    marker: 'BENCH_DRAINED',
+    what: `a consumer draining ${n} messages`,
+    then: (json) => {
+      const r = JSON.parse(json) as { first: number; last: number; cpuFirst: number; cpuLast: number };
+      const measured = n - warm - 1;
+      return { rate: measured / ((r.last - r.first) / 1000), cpu: (r.cpuLast - r.cpuFirst) / measured };
+    },
+  });
+}
+
+/**
  * Runs one publish side in a process of its own (bench/fixtures/amqp/publish-side.ts, from source,
  * on `benchNode()`), which prints `BENCH_PUBLISHED {rate, cpu, node}` (its own clock and CPU).
  * With `drained`, the child asks over IPC at the end of each window and waits for it.
  */
-async function childPublish(kind: 'raw' | 'host', env: Record<string, string>, drained?: () => Promise<void>): Promise<Run & { node: string }> {
+function childPublish(kind: 'raw' | 'host', env: Record<string, string>, drained?: () => Promise<void>): Promise<Run & { node: string }> {
   const args = ['--conditions=source', '--import', 'tsx', path.join(repoRoot, 'bench/fixtures/amqp/publish-side.ts'), kind];
-  const child = spawn(benchNode(), args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  const exited = once(child, 'exit');
-  let out = '';
-  child.on('message', () =>
-    void drained?.().then(
-      () => child.connected && child.send('drained'),
-      (err: unknown) => {
-        out += `drained: ${String(err)}\n`;
-        child.kill('SIGTERM');
-      },
-    ),
-  );
-  try {
-    const line = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`publish side ${kind} did not finish within 300 s: node ${args.join(' ')}\n${out}`)), 300_000);
-      const read = (d: Buffer) => {
-        out += d.toString();
-        const m = /BENCH_PUBLISHED (\{.*\})/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      };
-      child.stdout!.on('data', read);
-      child.stderr!.on('data', read);
-      void exited.then(() => reject(new Error(`publish side ${kind} exited without its figures: node ${args.join(' ')}\n${out}`)));
-    });
-    await Promise.race([exited, sleep(30_000)]); // the host stopped: the next side starts on a quiet machine
-    return JSON.parse(line) as Run & { node: string };
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  }
+  return childFigures(args, env, {
+    marker: 'BENCH_PUBLISHED',
+    what: `publish side ${kind}`,
+    ipc: (child, note) =>
+      child.on('message', () =>
+        void drained?.().then(
+          () => child.connected && child.send('drained'),
+          (err: unknown) => {
+            note(`drained: ${String(err)}\n`);
+            child.kill('SIGTERM');
+          },
+        ),
+      ),
+    then: async (json, exited) => {
+      await Promise.race([exited, sleep(30_000)]); // the host stopped: the next side starts on a quiet machine
+      return JSON.parse(json) as Run & { node: string };
+    },
+  });
 }
 
 export async function run(options: BenchOptions): Promise<BenchResult[]> {
