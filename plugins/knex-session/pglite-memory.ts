@@ -30,7 +30,6 @@ let thread: Worker | undefined;
 let threadError: Error | undefined;
 let nextId = 0;
 const pending = new Map<number, Pending>();
-const opening = new Map<number, Pending>();
 let open = 0; // databases not closed yet: the thread keeps the process alive only while there are some
 let spare: Handle | undefined;
 
@@ -52,18 +51,15 @@ function startThread(): Worker {
     : new Worker(new URL('./pglite-thread.js', import.meta.url), { workerData: data, execArgv: [] });
   worker.unref();
   worker.on('message', (reply: ThreadReply) => {
-    const waiting = 'opened' in reply ? opening.get(reply.opened) : pending.get(reply.id);
-    if ('opened' in reply) opening.delete(reply.opened);
-    else pending.delete(reply.id);
-    if (!waiting) return;
-    if (reply.error) waiting.reject(new DatabaseError(reply.error));
-    else waiting.resolve('opened' in reply ? undefined : reply.result);
+    const waiting = pending.get(reply.id);
+    pending.delete(reply.id);
+    if (reply.error) waiting?.reject(new DatabaseError(reply.error));
+    else waiting?.resolve(reply.result);
   });
   const fail = (reason: string, cause?: unknown) => {
     threadError = new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', `the pglite://memory database's thread stopped (${reason}): restart the process`, { cause });
-    for (const waiting of [...pending.values(), ...opening.values()]) waiting.reject(threadError);
+    for (const waiting of pending.values()) waiting.reject(threadError);
     pending.clear();
-    opening.clear();
     thread = undefined;
   };
   worker.on('error', (err) => fail(err.message, err));
@@ -73,11 +69,14 @@ function startThread(): Worker {
   return worker;
 }
 
-function send(request: ThreadRequest, waiting: Pending, into: Map<number, Pending>, key: number): void {
-  if (threadError) return waiting.reject(threadError);
+function send(request: ThreadRequest): Promise<unknown> {
+  if (threadError) return Promise.reject(threadError);
   thread ??= startThread();
-  into.set(key, waiting);
-  thread.postMessage(request);
+  const worker = thread;
+  return new Promise((resolve, reject) => {
+    pending.set(request.id, { resolve, reject });
+    worker.postMessage(request);
+  });
 }
 
 type Handle = MemoryPglite & { hold(): void };
@@ -88,10 +87,9 @@ function newMemoryPglite(): Handle {
   let held = false;
   const call = (request: ThreadRequest extends infer R ? (R extends { db: number; id: number } ? Omit<R, 'db' | 'id'> : never) : never): Promise<unknown> => {
     if (closed) return Promise.reject(new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', 'the pglite://memory database is closed (its host stopped)'));
-    const id = ++nextId;
-    return new Promise((resolve, reject) => send({ ...request, db, id } as ThreadRequest, { resolve, reject }, pending, id));
+    return send({ ...request, db, id: ++nextId } as ThreadRequest);
   };
-  const waitReady = new Promise<void>((resolve, reject) => send({ op: 'open', db }, { resolve: () => resolve(), reject }, opening, db));
+  const waitReady = send({ op: 'open', db, id: db }).then(() => undefined);
   waitReady.catch(() => undefined); // awaited by whoever connects; a spare nobody takes must not crash the process
   return {
     waitReady,

@@ -8,13 +8,18 @@ import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PGlite as PGliteType } from '@electric-sql/pglite';
 
+/** Every request has an id of its own (an open's is its database's: both come from one counter), answered by one reply. */
 export type ThreadRequest =
-  | { op: 'open'; db: number }
+  | { op: 'open'; db: number; id: number }
   | { op: 'query'; db: number; id: number; sql: string; params?: unknown[]; options?: unknown }
   | { op: 'exec'; db: number; id: number; sql: string }
   | { op: 'close'; db: number; id: number };
 
-export type ThreadReply = { id: number; result?: unknown; error?: SerializedError } | { opened: number; error?: SerializedError };
+export interface ThreadReply {
+  id: number;
+  result?: unknown;
+  error?: SerializedError;
+}
 
 /** What crosses the thread boundary of a thrown error: its message and its own fields (code, detail, constraint...). */
 export interface SerializedError {
@@ -96,10 +101,10 @@ port.on('message', async (request: ThreadRequest) => {
       const db = newDatabase();
       databases.set(request.db, db);
       await db.waitReady;
-      port.postMessage({ opened: request.db } satisfies ThreadReply);
+      port.postMessage({ id: request.id } satisfies ThreadReply);
     } catch (err) {
       databases.delete(request.db);
-      port.postMessage({ opened: request.db, error: serialize(err) } satisfies ThreadReply);
+      port.postMessage({ id: request.id, error: serialize(err) } satisfies ThreadReply);
     }
     return;
   }
