@@ -48,10 +48,12 @@ const PrecompiledMetaAjv = withPrecompiledMeta(Ajv2020, META_SCHEMA_2020, valida
 
 export const META_SCHEMA_DRAFT7 = 'http://json-schema.org/draft-07/schema';
 
+const PrecompiledMetaDraft7Ajv = withPrecompiledMeta(Ajv, META_SCHEMA_DRAFT7, validateDraft7MetaSchema);
+
 /** An ajv for JSON Schema draft-07 (Fastify's routes), its meta-schema's validator precompiled; `precompiledMetaSchema: false` for the generator. */
 export function createDraft7Ajv(options: AjvOptions & { precompiledMetaSchema?: boolean } = {}): Ajv {
   const { precompiledMetaSchema = true, ...ajvOptions } = options;
-  return precompiledMetaSchema ? new (withPrecompiledMeta(Ajv, META_SCHEMA_DRAFT7, validateDraft7MetaSchema))(ajvOptions) : new Ajv(ajvOptions);
+  return precompiledMetaSchema ? new PrecompiledMetaDraft7Ajv(ajvOptions) : new Ajv(ajvOptions);
 }
 
 /**
