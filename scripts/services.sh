@@ -8,6 +8,8 @@
 #
 # `start` is idempotent: it installs only missing packages, starts only servers whose
 # port is not listening, and (re)ensures the PostgreSQL role/database `jararaca`.
+# RabbitMQ starts on an empty data folder of its own (JARARACA_RABBITMQ_BASE, default
+# $TMPDIR/jararaca-rabbitmq), never on the machine's /var/lib/rabbitmq.
 # Environment: SERVICES_TIMEOUT (seconds to wait per server, default 60),
 #              PG_VERSION (default 15), PG_CLUSTER (default main).
 set -euo pipefail
@@ -161,8 +163,29 @@ start_redis() {
   wait_port redis "$port" || { err "see $REDIS_LOG"; return 1; }
 }
 
-rabbit_running() {
-  pgrep -f 'beam.*rabbit' >/dev/null 2>&1
+# The tests' broker keeps its data in a folder of its own, emptied at every start: a
+# machine's /var/lib/rabbitmq can hold thousands of queues from earlier runs, and a node
+# recovering them can take minutes to open its port (or never does).
+RABBIT_BASE="${JARARACA_RABBITMQ_BASE:-${TMPDIR:-/tmp}/jararaca-rabbitmq}"
+RABBIT_ENV=(RABBITMQ_MNESIA_BASE="$RABBIT_BASE/mnesia" RABBITMQ_LOG_BASE="$RABBIT_BASE/log")
+
+rabbit_pids() {
+  pgrep -f 'beam.*rabbit' 2>/dev/null || true
+}
+
+# Is this RabbitMQ process the tests' node (started by this script, on RABBIT_BASE)?
+rabbit_is_ours() {
+  "${SUDO[@]}" cat "/proc/$1/environ" 2>/dev/null | tr '\0' '\n' |
+    grep -qxF "RABBITMQ_MNESIA_BASE=$RABBIT_BASE/mnesia"
+}
+
+rabbit_log_tail() {
+  local f
+  for f in "$RABBIT_BASE"/log/*.log; do
+    [[ -f $f ]] || continue
+    err "last lines of $f:"
+    "${SUDO[@]}" tail -n 25 "$f" >&2 || true
+  done
 }
 
 start_rabbitmq() {
@@ -171,16 +194,33 @@ start_rabbitmq() {
     log "rabbitmq already listening on :$port"
     return 0
   fi
-  if rabbit_running; then
+  local pid booting=0
+  for pid in $(rabbit_pids); do
+    if rabbit_is_ours "$pid"; then
+      booting=1
+    else
+      # A node on the machine's own data that does not serve the port (still recovering
+      # old queues, or stuck): it would hold the node name and, later, the port.
+      log "rabbitmq: stopping node pid $pid, which is not serving :$port (its data is not the tests')"
+      "${SUDO[@]}" kill "$pid" 2>/dev/null || true
+      local deadline=$((SECONDS + 10))
+      while "${SUDO[@]}" kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+      "${SUDO[@]}" kill -9 "$pid" 2>/dev/null || true
+    fi
+  done
+  if ((booting)); then
     log "rabbitmq node already booting; waiting"
   else
-    log "starting rabbitmq"
-    "${SUDO[@]}" rabbitmq-server -detached >/dev/null 2>&1 ||
-      { err "rabbitmq failed to start (see /var/log/rabbitmq/)"; return 1; }
+    log "starting rabbitmq (data: $RABBIT_BASE, emptied)"
+    "${SUDO[@]}" rm -rf "$RABBIT_BASE"
+    "${SUDO[@]}" install -d -o rabbitmq -g rabbitmq "$RABBIT_BASE" "$RABBIT_BASE/mnesia" "$RABBIT_BASE/log"
+    "${SUDO[@]}" env "${RABBIT_ENV[@]}" rabbitmq-server -detached >/dev/null 2>&1 ||
+      { err "rabbitmq failed to start"; rabbit_log_tail; return 1; }
   fi
-  wait_port rabbitmq "$port" || { err "see /var/log/rabbitmq/"; return 1; }
+  wait_port rabbitmq "$port" || { rabbit_log_tail; return 1; }
   if ! "${SUDO[@]}" timeout "$TIMEOUT" rabbitmqctl -q await_startup >/dev/null 2>&1; then
-    err "rabbitmq: 'rabbitmqctl await_startup' failed or timed out (see /var/log/rabbitmq/)"
+    err "rabbitmq: 'rabbitmqctl await_startup' failed or timed out"
+    rabbit_log_tail
     return 1
   fi
 }
@@ -234,7 +274,7 @@ stop_redis() {
 
 stop_rabbitmq() {
   command -v rabbitmqctl >/dev/null 2>&1 || return 0
-  if rabbit_running; then
+  if [[ -n $(rabbit_pids) ]]; then
     log "stopping rabbitmq"
     "${SUDO[@]}" rabbitmqctl -q shutdown >/dev/null 2>&1 || true
   fi
