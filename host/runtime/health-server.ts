@@ -1,6 +1,6 @@
 // The health endpoints: on the HTTP role's server, or on a stand-alone server for the worker
 // and scheduler roles when no HTTP role runs in the process.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { redactUrl } from '../core/logger.ts';
 import type { HealthReport } from '../core/plugin.ts';
@@ -38,6 +38,9 @@ export interface HealthServer {
 
 /** /health/* and plugins' health routes, on `port` (0 picks a free one). */
 export async function startHealthServer(host: HealthSource, port: number, hostname = '0.0.0.0'): Promise<HealthServer> {
+  // Imported here, not with this module: the public API re-exports HEALTH_ROUTES_CAPABILITY, and
+  // every plugin imports that API before a role (and so Fastify) is needed.
+  const { default: Fastify } = await import('fastify');
   const app = Fastify({ loggerInstance: host.logger.child({ role: 'health' }) as FastifyBaseLogger, forceCloseConnections: true });
   registerHealthRoutes(app as unknown as FastifyInstance, host);
   for (const add of host.capabilities<HealthRoutes>(HEALTH_ROUTES_CAPABILITY)) await add(app as unknown as FastifyInstance);
