@@ -6,19 +6,13 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import amqp from 'amqplib';
 import { freePort, servers, spawnHost, uniqueName, writeService } from '../support/host.ts';
+import { deleteBrokerObjects } from '../support/broker.ts';
 
 const service = uniqueName('recovery').replace(/_/g, '-');
 const exchange = uniqueName('recovery_ex');
 const queue = `${service}.note`;
 
-after(async () => {
-  const conn = await amqp.connect(servers.amqp);
-  const ch = await conn.createChannel();
-  for (const q of [queue, `${queue}.dlq`]) await ch.deleteQueue(q).catch(() => undefined);
-  await ch.deleteExchange(exchange).catch(() => undefined);
-  await ch.deleteExchange(`${exchange}.delay`).catch(() => undefined);
-  await conn.close();
-});
+after(() => deleteBrokerObjects(service, [exchange]));
 
 test('a deleted queue is declared again and consumed: messages published after it arrive', async () => {
   const dir = writeService({

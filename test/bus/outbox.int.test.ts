@@ -8,6 +8,7 @@ import pg from 'pg';
 import { freshDatabase } from '../support/database.ts';
 import { freePort, http, servers, spawnHost, uniqueName, type SpawnedHost } from '../support/host.ts';
 import { TcpForwarder } from '../support/tcp-forwarder.ts';
+import { deleteBrokerObjects } from '../support/broker.ts';
 import { countBy, until, writeOutboxService } from './outbox-service.ts';
 
 const name = uniqueName('obx');
@@ -54,16 +55,7 @@ after(async () => {
   await forwarder?.close();
   await client?.end();
   await db?.drop();
-  const conn = await amqp.connect(servers.amqp);
-  try {
-    const ch = await conn.createChannel();
-    for (const q of ['record', 'raw']) for (const suffix of ['', '.dlq']) await ch.deleteQueue(`${name}.${q}${suffix}`).catch(() => undefined);
-    await ch.deleteExchange(exchange).catch(() => undefined);
-    await ch.deleteExchange(`${exchange}.delay`).catch(() => undefined);
-    await ch.close().catch(() => undefined);
-  } finally {
-    await conn.close();
-  }
+  await deleteBrokerObjects(name, [exchange]);
 });
 
 test('postgres: POST answers 201 while RabbitMQ is unreachable, and the event arrives once it is back', async () => {

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { WebSocket } from 'ws';
 import { freePort, http, repoRoot, servers, spawnHost, tempDir, uniqueName, type SpawnedHost } from '../support/host.ts';
 import { eventually } from '../support/eventually.ts';
+import { deleteBrokerObjects } from '../support/broker.ts';
 import { fleetService, publishPlaced } from './console-fleet.service.ts';
 import { watchRoom } from './live-endpoint.ts';
 
@@ -51,6 +52,7 @@ after(async () => {
   for (const s of sockets) s.close();
   await browser?.close();
   await Promise.all(procs.map((p) => p.stop()));
+  await deleteBrokerObjects(name, [exchange]);
   const admin = new pg.Client({ connectionString: servers.postgres });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { freePort, http, servers, spawnHost, tempDir, uniqueName, type SpawnedHost } from '../support/host.ts';
 import { eventually } from '../support/eventually.ts';
+import { deleteBrokerObjects } from '../support/broker.ts';
 import { fleetService, publishPlaced } from './console-fleet.service.ts';
 
 const database = uniqueName('jrr_fleet');
@@ -63,6 +64,7 @@ for (const engine of ['postgres', 'redis'] as const) {
     });
     after(async () => {
       await Promise.all(procs.map((p) => p.stop()));
+      await deleteBrokerObjects(name, [exchange]);
       rmSync(work, { recursive: true, force: true });
     });
 

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { hostCommand, repoRoot, uniqueName, writeService } from '../support/host.ts';
+import { deleteBrokerObjects } from '../support/broker.ts';
 
 const rabbitUser = uniqueName('jrr_secret_user');
 // Unencoded '@' and ':' in the password: the forms that used to leak a tail.
@@ -92,7 +93,8 @@ before(() => {
   execFileSync('rabbitmqctl', ['-q', 'add_user', rabbitUser, rabbitSecret]);
   execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', '/', rabbitUser, '.*', '.*', '.*']);
 });
-after(() => {
+after(async () => {
+  await deleteBrokerObjects('secrets');
   try {
     execFileSync('rabbitmqctl', ['-q', 'delete_user', rabbitUser]);
   } catch {

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import amqp from 'amqplib';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { freePort, http, repoRoot, runHost, servers, spawnHost, uniqueName, type SpawnedHost } from '../support/host.ts';
 import { eventually } from '../support/eventually.ts';
+import { deleteBrokerObjects } from '../support/broker.ts';
 
 const config = path.join(repoRoot, 'examples/tasks/service.yaml');
 const database = uniqueName('tasks_e2e');
@@ -19,23 +19,12 @@ const databaseUrl = (() => {
   return url.toString();
 })();
 // The example's fixed names (service 'tasks', exchange 'jararaca'): this is the only test file
-// that runs the example on the shared RabbitMQ, and it clears them before and after.
+// that runs the example on the shared RabbitMQ, and it clears them (and their DLQs and retry
+// buckets) before and after.
 const queues = ['tasks.markDone', 'tasks.hello'];
 
 async function clearBroker(): Promise<void> {
-  const connection = await amqp.connect(servers.amqp);
-  try {
-    for (const q of queues) {
-      for (const name of [q, `${q}.dlq`]) {
-        const ch = await connection.createChannel();
-        ch.on('error', () => undefined);
-        await ch.deleteQueue(name).catch(() => undefined);
-        await ch.close().catch(() => undefined);
-      }
-    }
-  } finally {
-    await connection.close();
-  }
+  await deleteBrokerObjects('tasks');
 }
 
 describe('the tasks example on PostgreSQL, RabbitMQ and Redis, one role per process', () => {

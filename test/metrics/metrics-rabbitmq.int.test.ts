@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import amqp from 'amqplib';
 import { freePort, http, servers, spawnHost, uniqueName, writeService, type SpawnedHost } from '../support/host.ts';
 import { eventually } from '../support/eventually.ts';
+import { deleteBrokerObjects } from '../support/broker.ts';
 import { promtoolCheck, scrape, valueOf } from './scrape.ts';
 
 const controller = `
@@ -49,11 +50,7 @@ describe('metrics of messages through RabbitMQ', () => {
 
   after(async () => {
     await Promise.all([web?.stop(), worker?.stop()]);
-    const conn = await amqp.connect(servers.amqp);
-    const ch = await conn.createChannel();
-    for (const q of [queue, `${queue}.dlq`]) await ch.deleteQueue(q).catch(() => undefined);
-    for (const x of [`${exchange}.delay`, exchange]) await ch.deleteExchange(x).catch(() => undefined);
-    await conn.close().catch(() => undefined);
+    await deleteBrokerObjects(name, [exchange]);
   });
 
   test('N published and confirmed, N received and acked, a poison message dead-lettered', async () => {

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import amqp from 'amqplib';
 import pg from 'pg';
 import { eventually } from '../support/eventually.ts';
 import { freePort, http, repoRoot, runHost, servers, spawnHost, uniqueName, writeService, type SpawnedHost } from '../support/host.ts';
+import { deleteBrokerObjects } from '../support/broker.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
 
 const name = uniqueName('trace');
@@ -60,22 +60,7 @@ controllers:
 }
 
 async function clearBroker(): Promise<void> {
-  const connection = await amqp.connect(servers.amqp);
-  try {
-    for (const q of ['markDone', 'hello'].flatMap((h) => [`${name}.${h}`, `${name}.${h}.dlq`])) {
-      const ch = await connection.createChannel();
-      ch.on('error', () => undefined);
-      await ch.deleteQueue(q).catch(() => undefined);
-      await ch.close().catch(() => undefined);
-    }
-    const ch = await connection.createChannel();
-    ch.on('error', () => undefined);
-    await ch.deleteExchange(name).catch(() => undefined);
-    await ch.deleteExchange(`${name}.delay`).catch(() => undefined);
-    await ch.close().catch(() => undefined);
-  } finally {
-    await connection.close();
-  }
+  await deleteBrokerObjects(name, [name]);
 }
 
 describe('telemetry: one trace from the HTTP process through RabbitMQ to the worker', () => {
