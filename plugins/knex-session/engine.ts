@@ -1,6 +1,6 @@
 // Picks the database engine from the URL: postgres:// → knex + pg against a real server;
 // pglite://./dir → PostgreSQL compiled to WASM, in process (knex-pglite); pglite://memory → the
-// same on a worker thread of this process (memory-client.ts).
+// same in a child process of this one (memory-client.ts, pglite-memory.ts).
 // Both speak the same SQL, so migrations and queries run unchanged on either.
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -58,7 +58,7 @@ export function isMemoryUrl(url: string): boolean {
 }
 
 export function createKnex(options: EngineOptions): { knex: Knex; info: EngineInfo } {
-  // Required here, not imported: a pglite://memory database starts on its thread in preload,
+  // Required here, not imported: a pglite://memory database starts in its process in preload,
   // before knex is loaded (~130 ms), and `validate` of a service with no database never loads it.
   const knex = require('knex') as typeof import('knex').knex;
   const info = describeUrl(options.url);

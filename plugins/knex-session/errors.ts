@@ -28,6 +28,8 @@ const NETWORK_MESSAGES = /Connection terminated|connection is not queryable|Clie
 
 export function isConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
+  // Already said: a pglite://memory database whose process is gone (pglite-memory.ts).
+  if (err instanceof DatabaseUnavailableError && err.code === 'JRR_DB_UNAVAILABLE') return true;
   const code = (err as NodeJS.ErrnoException).code;
   if (code && (NETWORK_CODES.has(code) || code.startsWith('08'))) return true;
   if (err instanceof AggregateError && err.errors.some(isConnectionError)) return true;

@@ -91,7 +91,7 @@ const plugin = definePlugin({
     if (earlier) ctx.report([...ctx.at, 'with', 'connection'], `another knex-session entry already declares the connection '${name}': give this one a different name`);
   },
   commands: { migrate: migrateCommand },
-  // A process that will run the service starts its memory database now, on PGlite's thread,
+  // A process that will run the service starts its memory database now, in PGlite's process,
   // while the rest of the service loads (setup takes it). Not when the declaration is only read.
   preload(ctx) {
     if (ctx.roles.size > 0 && staysInMemory(ctx.options.url)) prepareMemoryPglite();

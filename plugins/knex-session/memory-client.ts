@@ -1,6 +1,6 @@
-// knex's PostgreSQL client over a pglite://memory database on PGlite's thread (pglite-memory.ts):
+// knex's PostgreSQL client over a pglite://memory database in PGlite's process (pglite-memory.ts):
 // what knex-pglite's client does, without the `require('@electric-sql/pglite')` it starts with
-// (~190 ms of a start on this thread, for a database that runs on the other). The database is
+// (~190 ms of a start here, for a database that runs in the other process). The database is
 // made on the first connection, not with the client: a host only validated (`validate`,
 // `openapi`, `asyncapi`, gen-client) never connects, so never needs it.
 import { createRequire } from 'node:module';

@@ -1,39 +1,39 @@
-// pglite://memory: PostgreSQL in WASM, on a worker thread of this process (pglite-thread.ts).
-// On the thread, a database's start (~1 s of CPU: the data directory unpacked, the server's own
-// start-up, WASM compiled) and its queries run beside the service's event loop, not on it: a
-// test host's database starts while the service's modules load, and a slow query does not stall
-// HTTP. Without running initdb for every database: a freshly initialised data directory is
-// dumped once per machine and PGlite version (under the OS temp folder) and each memory database
-// starts from it. The template holds no data of anyone's: only what initdb writes, less its
-// template databases (pglite-thread.ts says why).
+// pglite://memory: PostgreSQL in WASM, in a child process of this one (pglite-process.ts), which
+// lives and dies with it. There, a database's start (~1 s of CPU: the data directory unpacked,
+// the server's own start-up, WASM compiled) and its queries run beside the service's event loop,
+// not on it: a test host's database starts while the service's modules load, and a slow query
+// does not stall HTTP. Without running initdb for every database: a freshly initialised data
+// directory is dumped once per machine and PGlite version (under the OS temp folder) and each
+// memory database starts from it. The template holds no data of anyone's: only what initdb
+// writes, less its template databases (pglite-process.ts says why).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { PGlite as PGliteType } from '@electric-sql/pglite';
 import { DatabaseUnavailableError } from './errors.ts';
-import type { SerializedError, ThreadData, ThreadReply, ThreadRequest } from './pglite-thread.ts';
+import type { ChildReply, ChildRequest, SerializedError } from './pglite-process.ts';
 
 const require = createRequire(import.meta.url);
 const dist = path.dirname(require.resolve('@electric-sql/pglite'));
 const version = (JSON.parse(readFileSync(path.join(dist, '../package.json'), 'utf8')) as { version: string }).version;
 const templateFile = path.join(tmpdir(), `jararaca-pglite-${version}-${process.getuid?.() ?? 'user'}.postgres-db.tar`);
 
-/** What knex's client (memory-client.ts) uses of a PGlite: the same calls, answered by the thread. */
+/** What knex's client (memory-client.ts) uses of a PGlite: the same calls, answered by the child process. */
 export type MemoryPglite = Pick<PGliteType, 'query' | 'exec' | 'close' | 'waitReady' | 'closed'>;
 
 type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
 
-let thread: Worker | undefined;
-let threadError: Error | undefined;
+let child: ChildProcess | undefined;
+let childError: Error | undefined;
 let nextId = 0;
 const pending = new Map<number, Pending>();
-let open = 0; // databases not closed yet: the thread keeps the process alive only while there are some
+let open = 0; // databases not closed yet: the child keeps this process alive only while there are some
 let spare: Handle | undefined;
 
-/** PostgreSQL's error as PGlite threw it on the thread: its message, name and fields (code = SQLSTATE, detail, constraint...). */
+/** PostgreSQL's error as PGlite threw it in the child: its message, name and fields (code = SQLSTATE, detail, constraint...). */
 class DatabaseError extends Error {
   constructor(error: SerializedError) {
     super(error.message);
@@ -42,40 +42,56 @@ class DatabaseError extends Error {
   }
 }
 
-function startThread(): Worker {
-  const data: ThreadData = { templateFile };
-  // Built, the thread is plain JavaScript and needs no loader. From source (this repository's
-  // tests), it registers tsx itself: a worker does not inherit the `--import tsx` hooks on Node 20.
-  const worker = fileURLToPath(import.meta.url).endsWith('.ts')
-    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./pglite-thread.ts', import.meta.url).href)}); });`, { eval: true, workerData: data })
-    : new Worker(new URL('./pglite-thread.js', import.meta.url), { workerData: data, execArgv: [] });
-  worker.unref();
-  worker.on('message', (reply: ThreadReply) => {
+// Whether this process's event loop waits for the child: only while a database is in use.
+function hold(target: ChildProcess, held: boolean): void {
+  if (held) {
+    target.ref();
+    target.channel?.ref();
+  } else {
+    target.unref();
+    target.channel?.unref();
+  }
+}
+
+function startChild(): ChildProcess {
+  // Built, the child is plain JavaScript. From source (this repository's tests), it loads tsx.
+  const file = fileURLToPath(import.meta.url).endsWith('.ts') ? new URL('./pglite-process.ts', import.meta.url) : new URL('./pglite-process.js', import.meta.url);
+  const loader = file.pathname.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
+  // Not this process's flags (an inspector, a CPU profile): its own, and structured clone for
+  // the rows (Dates, bytes) as a worker's postMessage had.
+  const started = fork(fileURLToPath(file), [templateFile], { execArgv: ['--liftoff-only', ...loader], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  hold(started, false);
+  started.on('message', (message: unknown) => {
+    const reply = message as ChildReply;
     const waiting = pending.get(reply.id);
     pending.delete(reply.id);
     if (reply.error) waiting?.reject(new DatabaseError(reply.error));
     else waiting?.resolve(reply.result);
   });
   const fail = (reason: string, cause?: unknown) => {
-    threadError = new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', `the pglite://memory database's thread stopped (${reason}): restart the process`, { cause });
-    for (const waiting of pending.values()) waiting.reject(threadError);
+    childError = new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', `the pglite://memory database's process stopped (${reason}): restart the service`, { cause });
+    for (const waiting of pending.values()) waiting.reject(childError);
     pending.clear();
-    thread = undefined;
+    child = undefined;
   };
-  worker.on('error', (err) => fail(err.message, err));
-  worker.on('exit', (code) => {
-    if (thread === worker) fail(`exit code ${code}`);
+  started.on('error', (err) => fail(err.message, err));
+  started.on('exit', (code, signal) => {
+    if (child === started) fail(signal ? `signal ${signal}` : `exit code ${code}`);
   });
-  return worker;
+  return started;
 }
 
-function send(request: ThreadRequest): Promise<unknown> {
-  if (threadError) return Promise.reject(threadError);
-  thread ??= startThread();
-  const worker = thread;
+function send(request: ChildRequest): Promise<unknown> {
+  if (childError) return Promise.reject(childError);
+  child ??= startChild();
+  const target = child;
   return new Promise((resolve, reject) => {
     pending.set(request.id, { resolve, reject });
-    worker.postMessage(request);
+    target.send(request, (err) => {
+      if (!err) return;
+      pending.delete(request.id);
+      reject(new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', `the pglite://memory database's process is gone (${err.message}): restart the service`, { cause: err }));
+    });
   });
 }
 
@@ -85,9 +101,9 @@ function newMemoryPglite(): Handle {
   const db = ++nextId;
   let closed = false;
   let held = false;
-  const call = (request: ThreadRequest extends infer R ? (R extends { db: number; id: number } ? Omit<R, 'db' | 'id'> : never) : never): Promise<unknown> => {
+  const call = (request: ChildRequest extends infer R ? (R extends { db: number; id: number } ? Omit<R, 'db' | 'id'> : never) : never): Promise<unknown> => {
     if (closed) return Promise.reject(new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', 'the pglite://memory database is closed (its host stopped)'));
-    return send({ ...request, db, id: ++nextId } as ThreadRequest);
+    return send({ ...request, db, id: ++nextId } as ChildRequest);
   };
   const waitReady = send({ op: 'open', db, id: db }).then(() => undefined);
   waitReady.catch(() => undefined); // awaited by whoever connects; a spare nobody takes must not crash the process
@@ -98,10 +114,10 @@ function newMemoryPglite(): Handle {
     },
     query: ((sql: string, params?: unknown[], options?: unknown) => call({ op: 'query', sql, params, options })) as PGliteType['query'],
     exec: ((sql: string) => call({ op: 'exec', sql })) as PGliteType['exec'],
-    // Like a PGlite of this thread, a database in use keeps the process alive until closed; a spare does not.
+    // Like a PGlite of this process, a database in use keeps the process alive until closed; a spare does not.
     hold() {
       held = true;
-      if (open++ === 0) thread?.ref();
+      if (open++ === 0 && child) hold(child, true);
     },
     async close() {
       if (closed) return;
@@ -110,7 +126,7 @@ function newMemoryPglite(): Handle {
       try {
         await done;
       } finally {
-        if (held && --open === 0) thread?.unref();
+        if (held && --open === 0 && child) hold(child, false);
       }
     },
   };
@@ -126,8 +142,8 @@ export function memoryPglite(): MemoryPglite {
 
 /**
  * Starts a memory database ahead of need, for the next memoryPglite(): knex-session's preload
- * calls it, so the database starts on its thread while the service's modules load. Nobody
- * taking it costs its start-up on the other core, and does not keep the process alive.
+ * calls it, so the database starts in its process while the service's modules load. Nobody
+ * taking it costs its start-up on the other core, and does not keep this process alive.
  */
 export function prepareMemoryPglite(): void {
   spare ??= newMemoryPglite();
