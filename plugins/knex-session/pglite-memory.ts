@@ -28,6 +28,7 @@ type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void
 
 let child: ChildProcess | undefined;
 let childError: Error | undefined;
+let releasing: ChildProcess | undefined; // let go on purpose, at this process's natural end
 let nextId = 0;
 const pending = new Map<number, Pending>();
 let open = 0; // databases not closed yet: the child keeps this process alive only while there are some
@@ -76,7 +77,18 @@ function startChild(): ChildProcess {
   };
   started.on('error', (err) => fail(err.message, err));
   started.on('exit', (code, signal) => {
-    if (child === started) fail(signal ? `signal ${signal}` : `exit code ${code}`);
+    if (child !== started) return;
+    if (releasing === started) child = undefined;
+    else fail(signal ? `signal ${signal}` : `exit code ${code}`);
+  });
+  // This process's event loop is empty (no database in use): the child is let go now and
+  // waited for, rather than left to notice the closed channel after this process is gone. So
+  // nothing outlives the service even for a moment, and its CPU counts as this process's child's.
+  process.once('beforeExit', () => {
+    if (child !== started || !started.connected) return;
+    releasing = started;
+    hold(started, true);
+    started.disconnect();
   });
   return started;
 }
