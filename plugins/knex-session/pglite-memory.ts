@@ -6,11 +6,11 @@
 // directory is dumped once per machine and PGlite version (under the OS temp folder) and each
 // memory database starts from it. The template holds no data of anyone's: only what initdb
 // writes, less its template databases (pglite-process.ts says why).
+import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { PGlite as PGliteType } from '@electric-sql/pglite';
 import { DatabaseUnavailableError } from './errors.ts';
@@ -56,8 +56,9 @@ function hold(target: ChildProcess, held: boolean): void {
 
 function startChild(): ChildProcess {
   // Built, the child is plain JavaScript. From source (this repository's tests), it loads tsx.
-  const file = fileURLToPath(import.meta.url).endsWith('.ts') ? new URL('./pglite-process.ts', import.meta.url) : new URL('./pglite-process.js', import.meta.url);
-  const loader = file.pathname.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
+  const fromSource = fileURLToPath(import.meta.url).endsWith('.ts');
+  const file = new URL(fromSource ? './pglite-process.ts' : './pglite-process.js', import.meta.url);
+  const loader = fromSource ? ['--import', import.meta.resolve('tsx')] : [];
   // Not this process's flags (an inspector, a CPU profile): its own, and structured clone for
   // the rows (Dates, bytes) as a worker's postMessage had.
   const started = fork(fileURLToPath(file), [templateFile], { execArgv: ['--liftoff-only', ...loader], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

@@ -1,6 +1,6 @@
 // The child process that holds a process's pglite://memory databases (see pglite-memory.ts):
 // PostgreSQL in WASM starts and runs here, beside the service's event loop rather than on it.
-// One child for every memory database of the process, so PGlite's JavaScript is loaded and its
+// One child for all the memory databases of a process, so PGlite's JavaScript is loaded and its
 // WASM compiled once. Databases start from the initdb template (made here on first need).
 // A process rather than a worker thread for its V8 flags: it runs with --liftoff-only, which
 // spares the ~1.5 s of CPU V8 spends compiling PostgreSQL's hot functions with TurboFan while
@@ -29,7 +29,6 @@ export interface SerializedError {
   message: string;
   fields: Record<string, unknown>;
 }
-
 
 // The compile cache on (see jararaca's runtime/compile-cache.ts): PGlite's JavaScript is compiled
 // once per machine, not per process.
