@@ -28,7 +28,6 @@ type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void
 
 let child: ChildProcess | undefined;
 let childError: Error | undefined;
-let releasing: ChildProcess | undefined; // let go on purpose, at this process's natural end
 let nextId = 0;
 const pending = new Map<number, Pending>();
 let open = 0; // databases not closed yet: the child keeps this process alive only while there are some
@@ -44,7 +43,7 @@ class DatabaseError extends Error {
 }
 
 // Whether this process's event loop waits for the child: only while a database is in use.
-function hold(target: ChildProcess, held: boolean): void {
+function keepAlive(target: ChildProcess, held: boolean): void {
   if (held) {
     target.ref();
     target.channel?.ref();
@@ -54,15 +53,19 @@ function hold(target: ChildProcess, held: boolean): void {
   }
 }
 
+function processGone(reason: string, cause?: unknown): DatabaseUnavailableError {
+  return new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', `the pglite://memory database's process stopped (${reason}): restart the service`, { cause });
+}
+
 function startChild(): ChildProcess {
   // Built, the child is plain JavaScript. From source (this repository's tests), it loads tsx.
-  const fromSource = fileURLToPath(import.meta.url).endsWith('.ts');
+  const fromSource = import.meta.url.endsWith('.ts');
   const file = new URL(fromSource ? './pglite-process.ts' : './pglite-process.js', import.meta.url);
   const loader = fromSource ? ['--import', import.meta.resolve('tsx')] : [];
   // Not this process's flags (an inspector, a CPU profile): its own, and structured clone for
   // the rows (Dates, bytes) as a worker's postMessage had.
   const started = fork(fileURLToPath(file), [templateFile], { execArgv: ['--liftoff-only', ...loader], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  hold(started, false);
+  keepAlive(started, false);
   started.on('message', (message: unknown) => {
     const reply = message as ChildReply;
     const waiting = pending.get(reply.id);
@@ -71,24 +74,22 @@ function startChild(): ChildProcess {
     else waiting?.resolve(reply.result);
   });
   const fail = (reason: string, cause?: unknown) => {
-    childError = new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', `the pglite://memory database's process stopped (${reason}): restart the service`, { cause });
+    childError = processGone(reason, cause);
     for (const waiting of pending.values()) waiting.reject(childError);
     pending.clear();
     child = undefined;
   };
   started.on('error', (err) => fail(err.message, err));
   started.on('exit', (code, signal) => {
-    if (child !== started) return;
-    if (releasing === started) child = undefined;
-    else fail(signal ? `signal ${signal}` : `exit code ${code}`);
+    if (child === started) fail(signal ? `signal ${signal}` : `exit code ${code}`);
   });
   // This process's event loop is empty (no database in use): the child is let go now and
   // waited for, rather than left to notice the closed channel after this process is gone. So
   // nothing outlives the service even for a moment, and its CPU counts as this process's child's.
   process.once('beforeExit', () => {
     if (child !== started || !started.connected) return;
-    releasing = started;
-    hold(started, true);
+    child = undefined; // let go on purpose: its exit is no failure, and a later database starts another
+    keepAlive(started, true);
     started.disconnect();
   });
   return started;
@@ -103,7 +104,7 @@ function send(request: ChildRequest): Promise<unknown> {
     target.send(request, (err) => {
       if (!err) return;
       pending.delete(request.id);
-      reject(new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', `the pglite://memory database's process is gone (${err.message}): restart the service`, { cause: err }));
+      reject(processGone(err.message, err));
     });
   });
 }
@@ -130,7 +131,7 @@ function newMemoryPglite(): Handle {
     // Like a PGlite of this process, a database in use keeps the process alive until closed; a spare does not.
     hold() {
       held = true;
-      if (open++ === 0 && child) hold(child, true);
+      if (open++ === 0 && child) keepAlive(child, true);
     },
     async close() {
       if (closed) return;
@@ -139,7 +140,7 @@ function newMemoryPglite(): Handle {
       try {
         await done;
       } finally {
-        if (held && --open === 0 && child) hold(child, false);
+        if (held && --open === 0 && child) keepAlive(child, false);
       }
     },
   };
