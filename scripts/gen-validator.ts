@@ -1,4 +1,4 @@
-// Generates two validators compiled by ajv ahead of time (ajv's standalone code, as Fastify does
+// Generates three validators compiled by ajv ahead of time (ajv's standalone code, as Fastify does
 // for its own options), so a start does not pay ajv's compile of their schemas:
 // - host/core/service-validator.generated.ts: the declaration's, from schemas/service.schema.json
 //   (~50–120 ms);
@@ -34,20 +34,21 @@ export async function generateServiceValidator(): Promise<string> {
   return standaloneModule(ajv, ajv.compile(schema), 'schemas/service.schema.json');
 }
 
+/** The module of ajv's own validator for its bundled copy of a meta-schema. */
+function metaSchemaModule(ajv: ReturnType<typeof createAjv> | ReturnType<typeof createDraft7Ajv>, metaSchema: string): string {
+  const validate = ajv.getSchema(metaSchema);
+  if (!validate) throw new Error(`ajv has no ${metaSchema}`);
+  return standaloneModule(ajv, validate, `ajv's copy of ${metaSchema}`);
+}
+
 export function generateMetaSchemaValidator(): string {
-  // ajv's own meta-schema validation (createAjv's options, its bundled copy of the meta-schema).
-  const ajv = createAjv({ code: { source: true, esm: true }, precompiledMetaSchema: false });
-  const validate = ajv.getSchema(META_SCHEMA_2020);
-  if (!validate) throw new Error(`ajv has no ${META_SCHEMA_2020}`);
-  return standaloneModule(ajv, validate, `ajv's copy of ${META_SCHEMA_2020}`);
+  // createAjv's options, with ajv's own meta-schema validation.
+  return metaSchemaModule(createAjv({ code: { source: true, esm: true }, precompiledMetaSchema: false }), META_SCHEMA_2020);
 }
 
 export function generateDraft7MetaSchemaValidator(): string {
   // The HTTP role's route validators' options that matter to the meta-schema check (server.ts).
-  const ajv = createDraft7Ajv({ allErrors: true, strict: false, code: { source: true, esm: true }, precompiledMetaSchema: false });
-  const validate = ajv.getSchema(META_SCHEMA_DRAFT7);
-  if (!validate) throw new Error(`ajv has no ${META_SCHEMA_DRAFT7}`);
-  return standaloneModule(ajv, validate, `ajv's copy of ${META_SCHEMA_DRAFT7}`);
+  return metaSchemaModule(createDraft7Ajv({ allErrors: true, strict: false, code: { source: true, esm: true }, precompiledMetaSchema: false }), META_SCHEMA_DRAFT7);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

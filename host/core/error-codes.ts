@@ -27,7 +27,7 @@ const row = (part: string, cls: string, exit: 0 | 1 | 2, meaning: string, status
 /** Codes of the host and the built-in plugins. */
 export const builtinErrorCodes = {
   // host: lifecycle, declaration, modules, container, executions, hooks, plugin API, CLI
-  JRR_SCHEMA_INVALID: row('host', 'JararacaError', 2, 'A JSON Schema given to the host (a message\'s payload, a plugin\'s options, a config schema, a WebSocket message) is not valid JSON Schema 2020-12; the message names the keyword.'),
+  JRR_SCHEMA_INVALID: row('host', 'JararacaError', 2, 'A JSON Schema given to the host (a message\'s payload, a plugin\'s options, a config schema, a WebSocket message) is not valid JSON Schema 2020-12, or a route\'s schema is not valid draft-07 (Fastify\'s); the message names the keyword.'),
   JRR_DECLARATION_INVALID: row('host', 'DeclarationError', 2, 'The service declaration has mistakes; `problems` lists each with its file, line and path.'),
   JRR_DECLARATION_NOT_FOUND: row('host', 'JararacaError', 2, 'The service declaration file cannot be read.'),
   JRR_USAGE: row('host', 'UsageError', 2, 'A command line the CLI cannot run: unknown command, role or option value.'),
