@@ -7,7 +7,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { servers, spawnHost, uniqueName, writeService } from '../support/host.ts';
 import { targetOf, TcpForwarder } from '../support/tcp-forwarder.ts';
-import { deleteBusNames, publishRaw, queueDepth, until } from '../faults/support.ts';
+import { deleteBrokerObjects } from '../support/broker.ts';
+import { publishRaw, queueDepth, until } from '../faults/support.ts';
 
 test('the node in use goes away: the worker reconnects to the next URL of the list and consumes on', async () => {
   const node1 = await TcpForwarder.start(targetOf(servers.amqp));
@@ -53,7 +54,7 @@ export class Hops {
   } finally {
     await host.stop();
     await node1.close();
-    await deleteBusNames(name, exchange, ['hop']);
+    await deleteBrokerObjects(name, [exchange]);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -7,7 +7,8 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { freePort, runHost, servers, spawnHost, uniqueName, writeService } from '../support/host.ts';
-import { deleteBusNames, publishRaw, queueDepth, until } from '../faults/support.ts';
+import { deleteBrokerObjects } from '../support/broker.ts';
+import { publishRaw, queueDepth, until } from '../faults/support.ts';
 
 const name = uniqueName('declare').replace(/_/g, '-');
 const exchange = uniqueName('jrr_declare_ex');
@@ -59,7 +60,7 @@ const queues = () =>
   );
 
 after(async () => {
-  await deleteBusNames(name, exchange, ['ping']);
+  await deleteBrokerObjects(name, [exchange]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { freshDatabase } from '../support/database.ts';
 import { servers, spawnHost, uniqueName, writeService } from '../support/host.ts';
 import { targetOf, TcpForwarder } from '../support/tcp-forwarder.ts';
-import { deleteBusNames, publishRaw, queueDepth, until } from './support.ts';
+import { deleteBrokerObjects } from '../support/broker.ts';
+import { publishRaw, queueDepth, until } from './support.ts';
 
 export interface DatabaseOutageFigures extends Record<string, number> {
   messages: number;
@@ -93,7 +94,7 @@ export class Jobs {
     await host.stop();
     await admin.destroy();
     await forwarder.close();
-    await deleteBusNames(name, exchange, ['job']);
+    await deleteBrokerObjects(name, [exchange]);
     await db.drop();
   }
 }

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { SHUTDOWN_MARGIN_MS } from '../../host/cli/shutdown-deadline.ts';
 import { freshDatabase } from '../support/database.ts';
 import { servers, spawnHost, uniqueName, writeService } from '../support/host.ts';
-import { deleteBusNames, publishRaw, queueDepth, until } from './support.ts';
+import { deleteBrokerObjects } from '../support/broker.ts';
+import { publishRaw, queueDepth, until } from './support.ts';
 
 export interface StuckShutdownFigures extends Record<string, number> {
   shutdownTimeoutMs: number;
@@ -92,7 +93,7 @@ export class StuckAction {
     return { shutdownTimeoutMs: options.shutdownTimeoutMs, marginMs: SHUTDOWN_MARGIN_MS + (role === 'scheduler' ? 1000 : 0), stuckMs: options.stuckMs, exitMs, exitCode: code ?? -1, requeued };
   } finally {
     await host.stop('SIGKILL');
-    if (role === 'worker') await deleteBusNames(name, exchange, ['stuck']);
+    if (role === 'worker') await deleteBrokerObjects(name, [exchange]);
     await db.drop();
   }
 }

@@ -40,22 +40,6 @@ export async function queueDepth(queue: string): Promise<number | undefined> {
   }
 }
 
-/** Deletes the queues of `handlers` of service `name` and the run's exchanges. */
-export async function deleteBusNames(name: string, exchange: string, handlers: string[]): Promise<void> {
-  const conn = await amqp.connect(servers.amqp);
-  try {
-    const ch = await conn.createChannel();
-    ch.on('error', () => undefined);
-    const buckets = [100, 141, 200, 283, 400, 566, 800, 1131, 1600, 2263, 3200, 4525, 6400, 9051, 12800];
-    for (const h of handlers) for (const q of [`${name}.${h}`, `${name}.${h}.dlq`, ...buckets.map((b) => `${name}.${h}.retry.${b}`)]) await ch.deleteQueue(q);
-    await ch.deleteExchange(exchange);
-    await ch.deleteExchange(`${exchange}.delay`);
-    await ch.close();
-  } finally {
-    await conn.close();
-  }
-}
-
 /** Prints a scenario's figures (the fault runner collects these lines). */
 export function printFigures(scenario: string, figures: Record<string, number | string | boolean>): void {
   process.stdout.write(`FIGURES ${JSON.stringify({ scenario, ...figures })}\n`);

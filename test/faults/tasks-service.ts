@@ -8,7 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { freshDatabase } from '../support/database.ts';
 import { freePort, repoRoot, runHost, servers, spawnHost, uniqueName, writeService, type SpawnedHost } from '../support/host.ts';
-import { deleteBusNames } from './support.ts';
+import { deleteBrokerObjects } from '../support/broker.ts';
 
 export interface TasksService {
   config: string;
@@ -76,7 +76,7 @@ export async function startTasksService(prefix: string): Promise<TasksService> {
     async close() {
       await Promise.allSettled(hosts.map((h) => h.stop('SIGKILL')));
       await db.end().catch(() => undefined);
-      await deleteBusNames(name, exchange, ['markDone', 'hello']).catch(() => undefined);
+      await deleteBrokerObjects(name, [exchange]).catch(() => undefined);
       await database.drop();
     },
   };
