@@ -16,6 +16,7 @@ import { resolveActions } from '../roles/scheduler/actions.ts';
 import type { ScheduledFire } from '../roles/scheduler/decorator.ts';
 import { TRANSPORT_CAPABILITY, type MessageDefinition, type MessageTransport, type OutgoingMessage } from '../roles/worker/messages.ts';
 import { Activity } from './activity.ts';
+import { EMBEDDED_DATABASE_URL } from './embedded.ts';
 import type { TestClock } from './clock.ts';
 import { connectWs, type TestWsClient } from './ws-client.ts';
 
@@ -94,7 +95,7 @@ const RUN_HANDLER: HandlerInfo = { name: 'test.run', kind: 'test', controller: R
 
 export async function createTestHost(declaration: string | ServiceDeclaration, options: TestHostOptions = {}): Promise<TestHost> {
   const n = ++hosts;
-  const env: Env = { ...process.env, DATABASE_URL: 'pglite://memory', AMQP_URL: `memory://jararaca-test-${process.pid}-${n}`, REDIS_URL: 'memory://', ...options.env };
+  const env: Env = { ...process.env, DATABASE_URL: EMBEDDED_DATABASE_URL, AMQP_URL: `memory://jararaca-test-${process.pid}-${n}`, REDIS_URL: 'memory://', ...options.env };
   const logger = options.logger ?? createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
   const config =
     typeof declaration === 'string'

@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PGlite as PGliteType } from '@electric-sql/pglite';
-import { DatabaseUnavailableError } from './errors.ts';
 import type { ChildReply, ChildRequest, SerializedError } from './pglite-process.ts';
 
 const require = createRequire(import.meta.url);
@@ -27,7 +26,7 @@ export type MemoryPglite = Pick<PGliteType, 'query' | 'exec' | 'close' | 'waitRe
 type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
 
 let child: ChildProcess | undefined;
-let childError: Error | undefined;
+let childGone: Promise<never> | undefined; // rejects with the reason, once the child is found gone
 let nextId = 0;
 const pending = new Map<number, Pending>();
 let open = 0; // databases not closed yet: the child keeps this process alive only while there are some
@@ -53,8 +52,15 @@ function keepAlive(target: ChildProcess, held: boolean): void {
   }
 }
 
-function processGone(reason: string, cause?: unknown): DatabaseUnavailableError {
-  return new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', `the pglite://memory database's process stopped (${reason}): restart the service`, { cause });
+// errors.ts imports the framework ('jararaca'): loaded on the first failure, not with this module,
+// so the test kit can start a database before the framework has loaded (host/testing/index.ts).
+async function unavailable(message: string, cause?: unknown): Promise<never> {
+  const { DatabaseUnavailableError } = await import('./errors.ts');
+  throw new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', message, { cause });
+}
+
+function processGone(reason: string, cause?: unknown): Promise<never> {
+  return unavailable(`the pglite://memory database's process stopped (${reason}): restart the service`, cause);
 }
 
 function startChild(): ChildProcess {
@@ -74,8 +80,10 @@ function startChild(): ChildProcess {
     else waiting?.resolve(reply.result);
   });
   const fail = (reason: string, cause?: unknown) => {
-    childError = processGone(reason, cause);
-    for (const waiting of pending.values()) waiting.reject(childError);
+    const gone = processGone(reason, cause);
+    gone.catch(() => undefined); // rejected for every later call; none may be waiting now
+    childGone = gone;
+    for (const waiting of pending.values()) gone.catch(waiting.reject);
     pending.clear();
     child = undefined;
   };
@@ -96,7 +104,7 @@ function startChild(): ChildProcess {
 }
 
 function send(request: ChildRequest): Promise<unknown> {
-  if (childError) return Promise.reject(childError);
+  if (childGone) return childGone;
   child ??= startChild();
   const target = child;
   return new Promise((resolve, reject) => {
@@ -104,7 +112,7 @@ function send(request: ChildRequest): Promise<unknown> {
     target.send(request, (err) => {
       if (!err) return;
       pending.delete(request.id);
-      reject(processGone(err.message, err));
+      processGone(err.message, err).catch(reject);
     });
   });
 }
@@ -116,7 +124,7 @@ function newMemoryPglite(): Handle {
   let closed = false;
   let held = false;
   const call = (request: ChildRequest extends infer R ? (R extends { db: number; id: number } ? Omit<R, 'db' | 'id'> : never) : never): Promise<unknown> => {
-    if (closed) return Promise.reject(new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', 'the pglite://memory database is closed (its host stopped)'));
+    if (closed) return unavailable('the pglite://memory database is closed (its host stopped)');
     return send({ ...request, db, id: ++nextId } as ChildRequest);
   };
   const waitReady = send({ op: 'open', db, id: db }).then(() => undefined);
