@@ -3,7 +3,6 @@
 // with the same semantics for memory://. With a knex-session listed after it, publishes go
 // through a transactional outbox and handlers through an inbox (docs/message-bus.md).
 import { definePlugin, JararacaError, PENDING_WORK_CAPABILITY, redactUrl, TRANSPORT_CAPABILITY, type Execution, type HealthReport, type MessageContext, type Next, type PendingWork } from 'jararaca';
-import { AmqpTransport } from './amqp.ts';
 import { busAsyncApi } from './asyncapi.ts';
 import { declareCommand } from './declare-command.ts';
 import { dlqCommand } from './dlq-command.ts';
@@ -93,9 +92,10 @@ export default definePlugin({
   async setup(ctx) {
     const { url, exchange = 'jararaca', publishTimeoutMs = 10000, connectTimeoutMs = 15000, reconnect, queueType = 'classic' } = ctx.options;
     const urls: readonly string[] = typeof url === 'string' ? [url] : url;
+    // amqplib (~50 ms to load) only for a broker, not on memory:// (a test host, a laptop).
     const transport = urls[0].startsWith('memory:')
       ? new MemoryTransport(urls[0])
-      : new AmqpTransport(
+      : new (await import('./amqp.ts')).AmqpTransport(
           {
             urls,
             queueType,
