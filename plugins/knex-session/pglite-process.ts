@@ -37,7 +37,11 @@ const require = createRequire(import.meta.url);
 const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
 const dist = path.dirname(require.resolve('@electric-sql/pglite'));
 const templateFile = process.argv[2];
-const send = (reply: ChildReply) => process.send?.(reply);
+// A reply after the parent let go (a spare nobody took, still starting when its process ended)
+// has no one to go to: dropped, not an EPIPE thrown on the terminal the two processes share.
+const send = (reply: ChildReply) => {
+  if (process.connected) process.send?.(reply, undefined, undefined, () => undefined);
+};
 // Its databases live as long as the process that started it: it goes when that one's IPC
 // channel closes (however that one ended), and ignores the signals a terminal sends the whole
 // group, so a service shutting down on Ctrl-C still has its database for its last queries.
