@@ -16,8 +16,8 @@ import { resolveActions } from '../roles/scheduler/actions.ts';
 import type { ScheduledFire } from '../roles/scheduler/decorator.ts';
 import { TRANSPORT_CAPABILITY, type MessageDefinition, type MessageTransport, type OutgoingMessage } from '../roles/worker/messages.ts';
 import { Activity } from './activity.ts';
-import { EMBEDDED_DATABASE_URL } from './embedded.ts';
 import type { TestClock } from './clock.ts';
+import { EMBEDDED_DATABASE_URL } from './embedded.ts';
 import { connectWs, type TestWsClient } from './ws-client.ts';
 
 export interface TestHostOptions {

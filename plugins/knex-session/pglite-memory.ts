@@ -53,7 +53,7 @@ function keepAlive(target: ChildProcess, held: boolean): void {
 }
 
 // errors.ts imports the framework ('jararaca'): loaded on the first failure, not with this module,
-// so the test kit can start a database before the framework has loaded (host/testing/index.ts).
+// so the test kit can start a database before the framework has loaded (host/testing/embedded.ts).
 async function unavailable(message: string, cause?: unknown): Promise<never> {
   const { DatabaseUnavailableError } = await import('./errors.ts');
   throw new DatabaseUnavailableError('JRR_DB_UNAVAILABLE', message, { cause });
