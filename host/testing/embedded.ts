@@ -22,5 +22,6 @@ export async function startEmbeddedDatabase(declaration: string | ServiceDeclara
     return; // Host.load says what is wrong with it
   }
   if (!text.includes('DATABASE_URL') && !text.includes(EMBEDDED_DATABASE_URL)) return;
-  (await import('../../plugins/knex-session/pglite-memory.ts')).prepareMemoryPglite();
+  // knex-session's public entry for it (not its internals): the kit's one use of a plugin.
+  (await import('jararaca/knex-session/embedded')).prepareMemoryPglite();
 }

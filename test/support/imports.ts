@@ -1,6 +1,6 @@
 // The import graph of the framework's own sources (host/ and plugins/), read as text: relative
-// imports, and plugins' imports of 'jararaca' and 'jararaca/<plugin>' (the package's own
-// entry points). Type-only imports count: they tie modules together as much as values do.
+// imports, and imports of 'jararaca' and its subpaths (the package's own entry points, from its
+// exports). Type-only imports count: they tie modules together as much as values do.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -20,12 +20,16 @@ export function importsOf(file: string): string[] {
   return [...text.matchAll(IMPORT)].map((m) => m[1] ?? m[2]);
 }
 
+// The package's entry points, by specifier: the source file of each export ('jararaca/testing' → host/testing/index.ts).
+const packageExports = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).exports as Record<string, string | { source?: string }>;
+export const publicEntries = new Map(
+  Object.entries(packageExports).flatMap(([key, target]) => (typeof target === 'object' && target.source ? [[path.posix.join('jararaca', key), path.normalize(target.source)] as const] : [])),
+);
+
 /** The file an import of the framework's own code lands on, or undefined for another package. */
 export function resolveOwn(from: string, specifier: string): string | undefined {
   if (specifier.startsWith('.')) return path.normalize(path.join(path.dirname(from), specifier));
-  if (specifier === 'jararaca') return 'host/index.ts';
-  const sub = /^jararaca\/([a-z-]+)$/.exec(specifier);
-  return sub ? `plugins/${sub[1]}/index.ts` : undefined;
+  return publicEntries.get(specifier);
 }
 
 /** The import cycles among `files`, each as the list of files around it. */
