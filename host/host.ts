@@ -3,7 +3,7 @@
 // stop them in reverse order. Three ways to start: `start` (a process), `validate` (what a start
 // would find, nothing connects) and `startPlugins` (a tool: only some plugins start). Roles run
 // handlers only through `execute`, the one execution pipeline.
-import { asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
+import { asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix/browser';
 import type { Logger } from 'pino';
 import { buildSingletons, registerControllers, registerProviders, scopedPlaceholder } from './core/container.ts';
 import { loadDeclaration, type Declaration, type Env } from './core/declaration.ts';

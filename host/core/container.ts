@@ -2,7 +2,10 @@
 // lifetimes, singletons built at start (so a failing factory stops the start, not the first
 // request), controllers built once to check their dependencies, and resolution failures turned
 // into errors that name who needed what.
-import { asClass, asFunction, asValue, AwilixResolutionError, Lifetime, type AwilixContainer, type Resolver } from 'awilix';
+// awilix's build without loadModules/listModules, which the host never uses: the same container,
+// without fast-glob and its ~45 dependencies (~70 ms of every start under tsx). The framework's
+// files all import this one build, so its error classes are the ones instanceof checks.
+import { asClass, asFunction, asValue, AwilixResolutionError, Lifetime, type AwilixContainer, type Resolver } from 'awilix/browser';
 import type { Logger } from 'pino';
 import { JararacaError, ResolutionError } from './errors.ts';
 import type { LoadedController, LoadedProvider } from './loaders.ts';

@@ -4,7 +4,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { AwilixContainer } from 'awilix';
+import type { AwilixContainer } from 'awilix/browser';
 import { LightScope, type ExecutionScope } from './scope.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { JararacaError } from './errors.ts';

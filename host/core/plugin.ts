@@ -1,6 +1,6 @@
 // The public plugin API. Built-in plugins (plugins/*) use nothing else, so a third-party plugin
 // named in service.yaml can do everything they do.
-import type { AwilixContainer, Resolver } from 'awilix';
+import type { AwilixContainer, Resolver } from 'awilix/browser';
 import type { FastifyInstance } from 'fastify';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Logger } from 'pino';

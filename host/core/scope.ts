@@ -3,7 +3,7 @@
 // more than the rest of an execution. This scope keeps awilix's resolvers, registrations and
 // semantics (scoped instances cached per execution, singletons from the root, transients fresh,
 // disposers at the end) with one small object and a lazily made cradle.
-import { AwilixResolutionError, Lifetime, type AwilixContainer, type Resolver } from 'awilix';
+import { AwilixResolutionError, Lifetime, type AwilixContainer, type Resolver } from 'awilix/browser';
 import { ArgumentError } from './errors.ts';
 
 type Registrations = Record<string | symbol, Resolver<unknown>>;

@@ -1,7 +1,7 @@
 // Built-in `config` plugin: validates the declaration's `config` section against a JSON Schema
 // (inline, or a file next to service.yaml) and offers it as useConfig() and the `config` token.
 import { readFileSync } from 'node:fs';
-import { asValue } from 'awilix';
+import { asValue } from 'awilix/browser';
 import { createAjv, definePlugin, schemaIssues } from 'jararaca';
 
 const optionsSchema = {

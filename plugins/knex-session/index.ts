@@ -1,7 +1,7 @@
 // Built-in `knex-session` plugin: one database transaction per execution (useSession()), on
 // PostgreSQL (postgres://) or embedded PostgreSQL (pglite://memory, pglite://./dir), with knex
 // migrations, health and 503s when the database is away. Uses only the public plugin API.
-import { asValue } from 'awilix';
+import { asValue } from 'awilix/browser';
 import { definePlugin, redactUrl, SCHEDULER_LOCK_CAPABILITY, type Execution, type Next } from 'jararaca';
 import { Connectivity } from './connectivity.ts';
 import { devUrl, staysInMemory } from './dev-url.ts';
