@@ -4,14 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import { definePlugin, ModuleLoadError } from 'jararaca';
 import { Access, type ConsoleAuthenticate } from './access.ts';
-import { consoleSecurity } from './api-schemas.ts';
-import { registerConsoleRoutes } from './api.ts';
-import { DeadLetters } from './dead-letters.ts';
-import { Reporter } from './heartbeat.ts';
-import { heartbeatStore, type HeartbeatStore } from './heartbeat-store.ts';
 import { optionsSchema } from './options.ts';
-import { Overview } from './overview.ts';
-import { ScheduledActions } from './scheduled.ts';
 
 export type { ConsoleAuthenticate, ConsoleRole, ConsoleUser } from './access.ts';
 export { optionsSchema } from './options.ts';
@@ -40,34 +33,7 @@ export default definePlugin({
       if (ctx.roles.has('http')) ctx.logger.warn(`console: off, no credentials (set viewer/operator, e.g. viewer: \${CONSOLE_VIEWER:-}, a token, or authenticate)`);
       return { describe: () => ['console: off (no credentials)'] };
     }
-    const scheduled = new ScheduledActions(ctx);
-    // Every role beats (workers and schedulers appear in the overview); the store is chosen at
-    // start, when the other plugins' capabilities can be read.
-    const reporter = new Reporter(ctx, ctx.options.heartbeatMs ?? 5000);
-    let store: HeartbeatStore | undefined;
-    const overview = new Overview(ctx, () => (store ??= heartbeatStore(ctx)), reporter.intervalMs);
-    const deadLetters = new DeadLetters(ctx);
-    // The API is in the service's OpenAPI document, under the schemes of the credentials given.
-    const { schemes, security } = consoleSecurity(ctx.options);
-    return {
-      openapi: { securitySchemes: schemes },
-      intercept: (execution, next) => reporter.intercept(execution, next),
-      start() {
-        store ??= heartbeatStore(ctx);
-        reporter.start(store);
-        deadLetters.start();
-      },
-      async http(app) {
-        await registerConsoleRoutes(app, { path, access, scheduled, overview, deadLetters, handlers: ctx.handlers, logger: ctx.logger, security });
-        ctx.logger.info({ path }, `console at ${path}`);
-      },
-      async stop() {
-        await deadLetters.stop();
-        await reporter.stop();
-        await store?.close();
-        await scheduled.close();
-      },
-      describe: () => [`console: ${path}`],
-    };
+    // The console's own modules (~15) only when it is on: a test host or a laptop usually runs without it.
+    return (await import('./console.ts')).consoleInstance(ctx, path, access);
   },
 });
