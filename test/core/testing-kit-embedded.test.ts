@@ -10,12 +10,10 @@ import { repoRoot } from '../support/host.ts';
 function runKit(env: Record<string, string> | undefined): Promise<{ code: number | null; out: string; err: string }> {
   // A declaration that names DATABASE_URL (in its config) but runs no knex-session.
   const script = `
-    import { execFileSync } from 'node:child_process';
     import { createTestHost } from 'jararaca/testing';
+    import { databaseChildren } from './test/support/processes.ts';
     const host = await createTestHost({ name: 'no-database', config: { dsn: '\${DATABASE_URL:-none}' } }, { env: ${JSON.stringify(env)} });
-    let children = [];
-    try { children = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'pglite-process'], { encoding: 'utf8' }).split('\\n').filter(Boolean); } catch {}
-    console.log('database processes: ' + children.length);
+    console.log('database processes: ' + databaseChildren(process.pid).length);
     await host.close();
     console.log('closed');`;
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,24 +1,15 @@
 // pglite://memory runs in a child process of the service's (pglite-process.ts): it goes when the
 // service goes, however that ends, and a child that died is a 503 JRR_DB_UNAVAILABLE, not a hang.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, test } from 'node:test';
 import { createTestHost, type TestHost } from 'jararaca/testing';
 import { eventually } from '../support/eventually.ts';
 import { http, repoRoot, spawnHost } from '../support/host.ts';
+import { databaseChildren } from '../support/processes.ts';
 
 const example = `${repoRoot}examples/tasks/service.yaml`;
 const open: TestHost[] = [];
 after(() => Promise.all(open.map((h) => h.close())));
-
-/** The pids of `parent`'s memory-database children. */
-function databaseChildren(parent: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(parent), '-f', 'pglite-process'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
 
 const alive = (pid: number) => {
   try {
