@@ -2,11 +2,8 @@
 // itself (the plugin serves its text on the HTTP port, the health ports or a port of its own),
 // and, when asked, a periodic OTLP/HTTP reader beside it — the same instruments feed both.
 import { createRequire } from 'node:module';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { HostMetrics } from '@opentelemetry/host-metrics';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
+import { HostMetrics, MeterProvider, PeriodicExportingMetricReader, PrometheusExporter, PrometheusSerializer, resourceFromAttributes, type IMetricReader } from './otel.ts';
 import type { MetricsOptions } from './options.ts';
 import { observeRuntime } from './runtime-metrics.ts';
 

@@ -1,8 +1,12 @@
 // `port:` — the exposition on a port of its own (any role), for a scrape port apart from the
 // API's, or a process with no HTTP or health server.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
+
+// From node:http's CommonJS module, not an ESM import: its ESM facade reads every export, and
+// three are getters that load undici (~40 ms of a start).
+const { createServer } = process.getBuiltinModule('node:http');
 
 /** Prometheus's text exposition format. */
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

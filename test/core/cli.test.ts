@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { freePort, hostCommand, repoRoot, runHost, writeService } from '../support/host.ts';
+import { freePort, hostCommand, repoRoot, runHost, spawnHost, writeService } from '../support/host.ts';
 
 const fixtures = path.join(repoRoot, 'test/fixtures');
 const example = path.join(repoRoot, 'examples/tasks/service.yaml');
@@ -189,6 +189,24 @@ describe('the built bin (dist/host/bin.js)', () => {
     assert.match(result.stdout, /service 'tasks' is valid/);
     assert.match(result.stdout, /^ {2}POST +\/tasks +→ TasksController\.create$/m);
     assert.match(result.stdout, /^ {2}GET +\/tasks\/:id +→ TasksController\.get$/m);
+  });
+
+  it('serves the example with its bundled module (the metrics SDK): a task posted, counted at /metrics', async () => {
+    // dist/ replaces plugins/metrics/otel.js with a bundle (scripts/bundle.mjs).
+    const bundle = readFileSync(path.join(repoRoot, 'dist/plugins/metrics/otel.js'), 'utf8');
+    assert.match(bundle, /^\/\/ Bundled by scripts\/bundle\.mjs/);
+    assert.doesNotMatch(bundle, /(from|require\()\s*['"]@opentelemetry\//, 'the bundle still imports an @opentelemetry package');
+    const host = await spawnHost(example, { built: true, args: ['--role', 'all'], env: { DATABASE_URL: 'pglite://memory', AMQP_URL: 'memory://', REDIS_URL: 'memory://', LOG_LEVEL: 'warn' } });
+    try {
+      const created = await fetch(`${host.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'milk' }) });
+      assert.equal(created.status, 201, host.output());
+      const metrics = await (await fetch(`${host.url}/metrics`)).text();
+      assert.match(metrics, /^jararaca_http_requests_total\{[^}]*route="\/tasks"[^}]*\} 1$/m);
+      assert.match(metrics, /^process_cpu_time_total\{process_cpu_state="user"\} \d/m); // @opentelemetry/host-metrics
+      assert.match(metrics, /^process_memory_usage \d+$/m);
+    } finally {
+      await host.stop();
+    }
   });
 
   it('reports a bad declaration with exit 2, as the sources do', async () => {

@@ -5,7 +5,7 @@
 // itself). Routes that are not controller handlers (health, the document itself, WebSocket
 // upgrades) are left out, except a plugin's routes that give schema.operationId (the console's
 // JSON API).
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from './status-codes.ts';
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, RouteOptions as FastifyRouteOptions } from 'fastify';
 import type { RouteSpec } from '../../core/decorators.ts';
