@@ -106,8 +106,8 @@ export class Host {
   }
 
   /** Plugins' contributions to the HTTP server, in declared order. */
-  httpExtensions(): Array<NonNullable<PluginInstance['http']>> {
-    return this.#instances.flatMap(({ instance }) => (instance.http ? [instance.http.bind(instance)] : []));
+  httpExtensions(): Array<{ plugin: string; http: NonNullable<PluginInstance['http']> }> {
+    return this.#instances.flatMap(({ plugin, instance }) => (instance.http ? [{ plugin: plugin.use, http: instance.http.bind(instance) }] : []));
   }
 
   /** The plugins' instances, in declared order (contracts/ composes documents from their parts). */

@@ -192,9 +192,9 @@ describe('the built bin (dist/host/bin.js)', () => {
   });
 
   it('serves the example with its bundled module (the metrics SDK): a task posted, counted at /metrics', async () => {
-    // dist/ replaces plugins/metrics/otel.js with a bundle (scripts/bundle.mjs).
+    // dist/ replaces plugins/metrics/otel.js with a bundle (scripts/post-build.mjs).
     const bundle = readFileSync(path.join(repoRoot, 'dist/plugins/metrics/otel.js'), 'utf8');
-    assert.match(bundle, /^\/\/ Bundled by scripts\/bundle\.mjs/);
+    assert.match(bundle, /^\/\/ Bundled by scripts\/post-build\.mjs/);
     assert.doesNotMatch(bundle, /(from|require\()\s*['"]@opentelemetry\//, 'the bundle still imports an @opentelemetry package');
     const host = await spawnHost(example, { built: true, args: ['--role', 'all'], env: { DATABASE_URL: 'pglite://memory', AMQP_URL: 'memory://', REDIS_URL: 'memory://', LOG_LEVEL: 'warn' } });
     try {

@@ -142,8 +142,9 @@ export async function buildHttpServer(host: Host, options: { openapiDocument?: b
   registerHealthRoutes(app, host);
 
   // Plugins' hooks and decorators must reach every route: registered through fastify-plugin
-  // on the root, before the routes.
-  for (const extension of host.httpExtensions()) await app.register(fp(async (instance) => extension(instance)));
+  // on the root, before the routes. Named: for an anonymous function fastify-plugin throws an
+  // Error to read a name off its stack (source-mapped under tsx, ~5 ms each).
+  for (const { plugin, http } of host.httpExtensions()) await app.register(fp(async (instance) => http(instance), { name: `jararaca-plugin:${plugin}` }));
 
   const inFlight = new Set<RequestEntry>();
   inFlightOf.set(app, inFlight);
