@@ -4,6 +4,7 @@
 // the tsconfig.json nearest the declaration, not the working directory's. Everything is
 // imported after Node's compile cache is on (static imports would be evaluated before it).
 import './runtime/compile-cache.ts';
+import { loaderHooksSetUp } from './runtime/loader-hooks.ts';
 
 // The CLI's own modules load before tsx is registered: on Node 20 every import after it is a
 // round trip to tsx's loader thread. No user module is among them.
@@ -12,6 +13,7 @@ if (import.meta.url.endsWith('.js')) {
   const { register } = await import('tsx/esm/api');
   register({ tsconfig: declarationTsconfig(process.argv.slice(2)) });
 }
+await loaderHooksSetUp();
 const code = await main(process.argv.slice(2));
 // A piped stdout (`dlq list | wc -l`) may still hold output: exiting now would drop it.
 await flushOutput([process.stdout, process.stderr]);
