@@ -5,7 +5,7 @@
 // 1. A few modules are replaced by one-file bundles of what they re-export from libraries. Each
 //    library stays a dependency, used as published; what changes is how many files a process
 //    loads: a module costs ~0.5 ms to resolve, read and evaluate (about twice that under tsx), and
-//    the OpenTelemetry metrics SDK is ~170 of them (~0.15 s, ~0.05 s as one). From source
+//    the OpenTelemetry metrics SDK is ~170 of them (~0.3 s under tsx, ~0.1 s as one). From source
 //    (--conditions=source, the repository's own tests) the re-exports load the packages.
 //    Only for libraries the framework keeps to itself (none of their values cross into user
 //    code) and that nothing else in a service's process loads: yaml, say, would gain nothing,

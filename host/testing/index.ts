@@ -23,4 +23,3 @@ export async function createTestHost(...args: Parameters<typeof create>): Return
   }
   return (await import('./test-host.ts')).createTestHost(...args);
 }
-
