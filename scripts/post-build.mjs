@@ -30,11 +30,12 @@ const requireShim = "import { createRequire as __jararacaCreateRequire } from 'n
 function packagesOf(metafile) {
   const found = new Map();
   for (const input of Object.keys(metafile.inputs)) {
-    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    // The innermost node_modules/: a copy nested under another package is a package of its own.
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
     if (!match || found.has(match[1])) continue;
-    const dir = input.slice(0, input.indexOf(match[1]) + match[1].length);
+    const dir = match[1];
     const pkg = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8'));
-    found.set(match[1], `${pkg.name}@${pkg.version} (${pkg.license ?? 'see its package'})`);
+    found.set(dir, `${pkg.name}@${pkg.version} (${pkg.license ?? 'see its package'})`);
   }
   return [...found.values()].sort();
 }

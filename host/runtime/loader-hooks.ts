@@ -5,6 +5,9 @@
 // its event loop a turn before it loads ~900 modules, so without the pause tsx's set-up
 // completes only after all of them loaded the slow way: ~0.25 s more on the kit's first test,
 // ~0.1 s on a role's start (Node 22; bench/README.md "startup").
+// Once per process: after the first pause the hooks are set up, and later callers go on at once.
+let pause: Promise<void> | undefined;
+
 export function loaderHooksSetUp(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 20));
+  return (pause ??= new Promise((resolve) => setTimeout(resolve, 20)));
 }

@@ -8,8 +8,6 @@ export { TestClock } from './clock.ts';
 export type { PublishedMessage, TestHost, TestHostOptions } from './test-host.ts';
 export type { TestWsClient, WsFrame } from './ws-client.ts';
 
-let firstCall = true;
-
 /**
  * Runs a service in this process (see TestHostOptions). The host and its roles are imported on
  * the first call, after the compile cache is on (runtime/compile-cache.ts), after the embedded
@@ -17,9 +15,6 @@ let firstCall = true;
  */
 export async function createTestHost(...args: Parameters<typeof create>): ReturnType<typeof create> {
   await startEmbeddedDatabase(args[0], args[1]?.env);
-  if (firstCall) {
-    firstCall = false;
-    await loaderHooksSetUp();
-  }
+  await loaderHooksSetUp();
   return (await import('./test-host.ts')).createTestHost(...args);
 }
